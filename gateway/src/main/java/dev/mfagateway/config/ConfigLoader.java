@@ -93,7 +93,6 @@ public final class ConfigLoader {
     ConfigReader.Problems problems = new ConfigReader.Problems();
     new ConfigSchema(reference.getObject("gateway")).check(resolved.root().get("gateway"), problems);
     ConfigReader reader = new ConfigReader(resolved, "", problems);
-    int mark = reader.mark();
     Listener listen = listener(reader);
     Endpoint admin = endpoint(reader, "gateway.admin");
     Mode mode = reader.choice("gateway.mode", MODES);
@@ -104,7 +103,7 @@ public final class ConfigLoader {
     ServerConfig server = server(reader);
     Integer topK = reader.integer("gateway.compliance.top-k", 1, 10_000);
     LoggingConfig.AccessLog accessLog = reader.choice("gateway.logging.access-log", ACCESS_LOGS);
-    if (reader.failedSince(mark)) {
+    if (!problems.isEmpty()) {
       throw new InvalidConfigException(problems.lines());
     }
     return new GatewayConfig(listen, admin, mode, routes, auth, upstream, limits, server,

@@ -57,8 +57,13 @@ final class ConfigReader {
     return problems.failures != mark;
   }
 
+  /** Whether the key is set, {@code null} included; a parent of the wrong type counts as set, so reads report it. */
   boolean has(String path) {
-    return config.hasPathOrNull(path);
+    try {
+      return config.hasPathOrNull(path);
+    } catch (ConfigException.WrongType e) {
+      return true;
+    }
   }
 
   String string(String path) {
@@ -212,8 +217,12 @@ final class ConfigReader {
 
   /** Optional value: absent or {@code null} gives empty; otherwise read as usual. */
   <T> Optional<T> optional(String path, Function<String, T> reader) {
-    if (!config.hasPath(path)) {
-      return Optional.empty();
+    try {
+      if (!config.hasPath(path)) {
+        return Optional.empty();
+      }
+    } catch (ConfigException.WrongType e) {
+      // a parent is not an object: the read below reports it
     }
     return Optional.ofNullable(reader.apply(path));
   }
@@ -232,7 +241,11 @@ final class ConfigReader {
   }
 
   private String rendered(String path) {
-    return render(config.getValue(path));
+    try {
+      return render(config.getValue(path));
+    } catch (ConfigException e) {
+      return "a value of the wrong type (" + e.getMessage() + ")";
+    }
   }
 
   private static String render(ConfigValue value) {
