@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigValueType;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -204,7 +205,13 @@ final class ConfigReader {
     if (name == null) {
       return null;
     }
-    Path file = Path.of(name).toAbsolutePath();
+    Path file;
+    try {
+      file = Path.of(name).toAbsolutePath();
+    } catch (InvalidPathException e) {
+      problem(path, "not a valid file name: " + e.getReason());
+      return null;
+    }
     if (!Files.isRegularFile(file)) {
       problem(path, "file not found: " + file);
     } else if (!Files.isReadable(file)) {

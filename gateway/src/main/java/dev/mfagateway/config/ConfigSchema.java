@@ -14,9 +14,9 @@ import java.util.TreeSet;
  * else, so a typo never falls back to a default in silence.
  */
 final class ConfigSchema {
-  static final Set<String> ROUTE_KEYS =
+  private static final Set<String> ROUTE_KEYS =
       Set.of("name", "path-prefix", "upstream", "audiences", "mode", "require-mfa", "allow-app-only", "signature");
-  static final Set<String> TLS_KEYS = Set.of("cert-file", "key-file");
+  private static final Set<String> TLS_KEYS = Set.of("cert-file", "key-file");
 
   private final ConfigObject reference;
 
