@@ -192,42 +192,56 @@ public final class ConfigLoader {
       return null;
     }
     List<RouteConfig> routes = new ArrayList<>();
-    Map<String, String> pathByName = new HashMap<>();
-    Map<String, String> prefixes = new LinkedHashMap<>(); // path-prefix -> where it was declared
+    Map<String, String> namesSeen = new HashMap<>(); // name -> where it was declared
+    Map<String, String> prefixesSeen = new LinkedHashMap<>(); // path-prefix -> where it was declared
     for (ConfigReader route : elements) {
       if (route == null) {
         continue;
       }
       int routeMark = route.mark();
       String name = route.string("name");
-      if (name != null && !ROUTE_NAME.matcher(name).matches()) {
-        route.problem("name", "must be 1-64 characters of A-Z a-z 0-9 . _ : - (it labels metrics), got \"" + name + "\"");
-      } else if (name != null && pathByName.containsKey(name)) {
-        route.problem("name", "duplicate route name \"" + name + "\" (also " + pathByName.get(name) + ")");
-      } else if (name != null) {
-        pathByName.put(name, route.display("name"));
+      if (name != null) {
+        checkName(route, name, namesSeen);
       }
       String prefix = route.string("path-prefix");
-      if (prefix != null && !prefix.startsWith("/")) {
-        route.problem("path-prefix", "must start with \"/\", got \"" + prefix + "\"");
-      } else if (prefix != null) {
-        prefixes.entrySet().stream().filter(earlier -> prefix.startsWith(earlier.getKey())).findFirst().ifPresent(
-            earlier -> route.problem("path-prefix", "never matched: " + earlier.getValue() + " = \""
-                + earlier.getKey() + "\" comes first and covers \"" + prefix + "\""));
-        prefixes.putIfAbsent(prefix, route.display("path-prefix"));
+      if (prefix != null) {
+        checkPathPrefix(route, prefix, prefixesSeen);
       }
       URI upstream = route.uri("upstream", true);
       List<String> audiences = nonEmpty(route, "audiences", route.strings("audiences"));
-      Mode routeMode = route.has("mode") ? route.choice("mode", MODES) : mode;
-      Boolean requireMfa = route.has("require-mfa") ? route.bool("require-mfa") : auth == null ? null : auth.requireMfa();
-      Boolean allowAppOnly =
-          route.has("allow-app-only") ? route.bool("allow-app-only") : auth == null ? null : auth.allowAppOnly();
-      SignatureMode signature = route.has("signature") ? route.choice("signature", SIGNATURES) : SignatureMode.VERIFY;
-      if (!route.failedSince(routeMark) && routeMode != null && requireMfa != null && allowAppOnly != null) {
-        routes.add(new RouteConfig(name, prefix, upstream, audiences, routeMode, requireMfa, allowAppOnly, signature));
+      Mode routeMode = route.optional("mode", path -> route.choice(path, MODES)).orElse(mode);
+      SignatureMode signature =
+          route.optional("signature", path -> route.choice(path, SIGNATURES)).orElse(SignatureMode.VERIFY);
+      Optional<Boolean> requireMfa = route.optional("require-mfa", route::bool);
+      Optional<Boolean> allowAppOnly = route.optional("allow-app-only", route::bool);
+      if (!route.failedSince(routeMark) && routeMode != null && auth != null) {
+        routes.add(new RouteConfig(name, prefix, upstream, audiences, routeMode, requireMfa.orElse(auth.requireMfa()),
+            allowAppOnly.orElse(auth.allowAppOnly()), signature));
       }
     }
     return r.failedSince(mark) ? null : routes;
+  }
+
+  private static void checkName(ConfigReader route, String name, Map<String, String> namesSeen) {
+    if (!ROUTE_NAME.matcher(name).matches()) {
+      route.problem("name", "must be 1-64 characters of A-Z a-z 0-9 . _ : - (it labels metrics), got \"" + name + "\"");
+    } else if (namesSeen.containsKey(name)) {
+      route.problem("name", "duplicate route name \"" + name + "\" (also " + namesSeen.get(name) + ")");
+    } else {
+      namesSeen.put(name, route.display("name"));
+    }
+  }
+
+  /** First match wins, so a prefix that an earlier route's prefix covers would never be used. */
+  private static void checkPathPrefix(ConfigReader route, String prefix, Map<String, String> prefixesSeen) {
+    if (!prefix.startsWith("/")) {
+      route.problem("path-prefix", "must start with \"/\", got \"" + prefix + "\"");
+      return;
+    }
+    prefixesSeen.entrySet().stream().filter(earlier -> prefix.startsWith(earlier.getKey())).findFirst().ifPresent(
+        earlier -> route.problem("path-prefix", "never matched: " + earlier.getValue() + " = \"" + earlier.getKey()
+            + "\" comes first and covers \"" + prefix + "\""));
+    prefixesSeen.putIfAbsent(prefix, route.display("path-prefix"));
   }
 
   private static UpstreamConfig upstream(ConfigReader r) {

@@ -58,15 +58,6 @@ final class ConfigReader {
     return problems.failures != mark;
   }
 
-  /** Whether the key is set, {@code null} included; a parent of the wrong type counts as set, so reads report it. */
-  boolean has(String path) {
-    try {
-      return config.hasPathOrNull(path);
-    } catch (ConfigException.WrongType e) {
-      return true;
-    }
-  }
-
   String string(String path) {
     String value = read(path, "a string", config::getString);
     if (value != null && value.isBlank()) {

@@ -233,6 +233,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void routeOverridesAreTypeChecked() {
+    assertThat(problems(routes("{name = a, path-prefix = \"/\", upstream = \"http://127.0.0.1:1\", audiences = [x],"
+        + " require-mfa = sometimes, mode = off}"))).containsExactly(
+        "gateway.routes[0].mode: must be one of enforce, report-only, got \"off\"",
+        "gateway.routes[0].require-mfa: expected true or false, got \"sometimes\"");
+  }
+
+  @Test
   void routeNamesAndPrefixesAreChecked() {
     assertThat(problems(routes(route("a", "/x", "https://a.example"), route("a", "/y", "https://b.example"))))
         .containsExactly("gateway.routes[1].name: duplicate route name \"a\" (also gateway.routes[0].name)");
