@@ -90,7 +90,7 @@ public final class ConfigLoader {
             .withFallback(reference)
             .resolve());
 
-    ConfigReader.Problems problems = new ConfigReader.Problems();
+    ConfigProblems problems = new ConfigProblems();
     new ConfigSchema(reference.getObject("gateway")).check(resolved.root().get("gateway"), problems);
     ConfigReader reader = new ConfigReader(resolved, "", problems);
     Listener listen = listener(reader);

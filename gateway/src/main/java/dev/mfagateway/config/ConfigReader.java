@@ -14,12 +14,10 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -32,9 +30,9 @@ final class ConfigReader {
 
   private final Config config;
   private final String displayPrefix;
-  private final Problems problems;
+  private final ConfigProblems problems;
 
-  ConfigReader(Config config, String displayPrefix, Problems problems) {
+  ConfigReader(Config config, String displayPrefix, ConfigProblems problems) {
     this.config = config;
     this.displayPrefix = displayPrefix;
     this.problems = problems;
@@ -51,11 +49,11 @@ final class ConfigReader {
 
   /** A mark for {@link #failedSince}: did any read fail after this point? */
   int mark() {
-    return problems.failures;
+    return problems.failures();
   }
 
   boolean failedSince(int mark) {
-    return problems.failures != mark;
+    return problems.failures() != mark;
   }
 
   String string(String path) {
@@ -272,40 +270,5 @@ final class ConfigReader {
       return bytes / KIB + "KiB";
     }
     return bytes + "B";
-  }
-
-  /** Problem lines in the order found; a path whose object is broken hides the noise about its children. */
-  static final class Problems {
-    private final List<String> lines = new ArrayList<>();
-    private final Set<String> brokenObjects = new HashSet<>();
-
-    private int failures;
-
-    void add(String path, String message) {
-      failures++;
-      for (String broken : brokenObjects) {
-        if (path.startsWith(broken + ".") || path.startsWith(broken + "[")) {
-          return;
-        }
-      }
-      String line = path + ": " + message;
-      if (!lines.contains(line)) {
-        lines.add(line);
-      }
-    }
-
-    /** Reports a value that should be an object but is not; problems below it are then not repeated. */
-    void brokenObject(String path, String message) {
-      add(path, message);
-      brokenObjects.add(path);
-    }
-
-    boolean isEmpty() {
-      return lines.isEmpty();
-    }
-
-    List<String> lines() {
-      return List.copyOf(lines);
-    }
   }
 }

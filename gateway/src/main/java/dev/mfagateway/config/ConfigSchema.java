@@ -25,11 +25,11 @@ final class ConfigSchema {
     this.reference = reference;
   }
 
-  void check(ConfigValue gateway, ConfigReader.Problems problems) {
+  void check(ConfigValue gateway, ConfigProblems problems) {
     checkObject("gateway", gateway, reference, problems);
   }
 
-  private void checkObject(String path, ConfigValue actual, ConfigObject schema, ConfigReader.Problems problems) {
+  private void checkObject(String path, ConfigValue actual, ConfigObject schema, ConfigProblems problems) {
     if (actual.valueType() != ConfigValueType.OBJECT) {
       problems.brokenObject(path, "expected an object, got " + render(actual));
       return;
@@ -52,7 +52,7 @@ final class ConfigSchema {
     }
   }
 
-  private static void checkRoutes(ConfigValue routes, ConfigReader.Problems problems) {
+  private static void checkRoutes(ConfigValue routes, ConfigProblems problems) {
     if (routes.valueType() != ConfigValueType.LIST) {
       return; // the reader reports the type, or converts a numerically keyed object (-D…routes.0.name=…)
     }
@@ -64,7 +64,7 @@ final class ConfigSchema {
     }
   }
 
-  private static void checkKeys(String path, ConfigValue actual, Set<String> keys, ConfigReader.Problems problems) {
+  private static void checkKeys(String path, ConfigValue actual, Set<String> keys, ConfigProblems problems) {
     if (actual.valueType() != ConfigValueType.OBJECT) {
       problems.brokenObject(path, "expected an object, got " + render(actual));
       return;
