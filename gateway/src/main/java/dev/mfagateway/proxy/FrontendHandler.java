@@ -96,6 +96,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       ReferenceCountUtil.release(msg);
       return;
     }
+    if (phase == Phase.DECIDING && !requestDone && message instanceof HttpContent && message.decoderResult().isFailure()) {
+      // The body of the request being decided is broken: refuse now, before anything is forwarded.
+      releaseWaiting();
+      requestPart((HttpContent) message);
+      return;
+    }
     waiting.add(message);
     process();
   }
