@@ -477,6 +477,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     phase = Phase.IDLE;
+    process();
   }
 
   private void headTimeout() {
