@@ -47,6 +47,7 @@ public final class GatewayServer implements AutoCloseable {
   private UpstreamPool upstreams;
   private ChannelGroup clients;
   private Channel listener;
+  private volatile InetSocketAddress boundAddress;
 
   public GatewayServer(GatewayConfig config, Authenticator authenticator) {
     this.config = config;
@@ -111,6 +112,7 @@ public final class GatewayServer implements AutoCloseable {
                 });
     try {
       listener = bootstrap.bind(listen.host(), listen.port()).sync().channel();
+      boundAddress = (InetSocketAddress) listener.localAddress();
     } catch (Exception e) {
       release();
       throw e;
@@ -123,7 +125,7 @@ public final class GatewayServer implements AutoCloseable {
 
   /** The bound listener address (the real port when configured with port 0). */
   public InetSocketAddress address() {
-    return (InetSocketAddress) listener.localAddress();
+    return boundAddress;
   }
 
   /** Whether the listener is bound and not draining: the gateway's part of readiness. */

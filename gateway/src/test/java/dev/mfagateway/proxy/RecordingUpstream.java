@@ -120,8 +120,10 @@ final class RecordingUpstream implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    listener.close().sync();
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    if (!group.isShuttingDown()) {
+      listener.close().sync();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
   }
 
   private final class Exchange extends SimpleChannelInboundHandler<HttpObject> {
