@@ -50,11 +50,10 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    UpstreamListener current = listener;
-    ctx.close();
-    if (current != null && current == listener) {
-      current.upstreamFailed(cause);
+    if (listener != null) {
+      listener.upstreamFailed(cause);
     }
+    ctx.close();
   }
 
   @Override

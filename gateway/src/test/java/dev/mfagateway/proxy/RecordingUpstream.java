@@ -48,6 +48,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code /hang…}: never answers;
  *   <li>{@code /break}: announces 1 000 000 bytes, sends 1000, closes;
+ *   <li>{@code /stall}: announces 1 000 000 bytes, sends 1000, then stays silent;
  *   <li>{@code /download/N}: N bytes of seeded random data with Content-Length, written as the client can take them;
  *   <li>{@code /gate}: answers once {@link #gate} completes;
  *   <li>{@code /hop}: a response carrying hop-by-hop headers;
@@ -62,6 +63,7 @@ final class RecordingUpstream implements AutoCloseable {
   record Recorded(String method, String uri, HttpHeaders headers, long bodyBytes, String sha256, int connection) {}
 
   final AtomicInteger connections = new AtomicInteger();
+  final AtomicInteger closedConnections = new AtomicInteger();
   final BlockingQueue<HttpRequest> heads = new LinkedBlockingQueue<>();
   final List<Recorded> requests = new CopyOnWriteArrayList<>();
   final CompletableFuture<Void> gate = new CompletableFuture<>();
@@ -168,12 +170,14 @@ final class RecordingUpstream implements AutoCloseable {
       if (uri.startsWith("/hang")) {
         return;
       }
-      if (uri.startsWith("/break")) {
+      if (uri.startsWith("/break") || uri.startsWith("/stall")) {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, 1_000_000);
         ctx.write(head);
-        ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[1000])))
-            .addListener(ChannelFutureListener.CLOSE);
+        var written = ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[1000])));
+        if (uri.startsWith("/break")) {
+          written.addListener(ChannelFutureListener.CLOSE);
+        }
         return;
       }
       if (uri.startsWith("/download/")) {
@@ -229,6 +233,11 @@ final class RecordingUpstream implements AutoCloseable {
       response.headers().set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
       return response;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      closedConnections.incrementAndGet();
     }
 
     @Override
