@@ -38,7 +38,10 @@ public final class Main {
   private static void serve(List<String> arguments) throws InterruptedException {
     Optional<Path> configFile = Optional.empty();
     for (int i = 0; i < arguments.size(); i++) {
-      if (arguments.get(i).equals("--config") && i + 1 < arguments.size()) {
+      if (arguments.get(i).equals("--config")) {
+        if (i + 1 == arguments.size()) {
+          exit(USAGE, "--config needs a FILE\n" + USAGE_TEXT);
+        }
         configFile = Optional.of(Path.of(arguments.get(++i)));
       } else {
         exit(USAGE, "unexpected argument '" + arguments.get(i) + "'\n" + USAGE_TEXT);

@@ -118,6 +118,7 @@ public final class GatewayServer implements AutoCloseable {
       throw e;
     }
     serving = true;
+    warnAboutPlainUpstreams();
     LOG.info(
         "gateway listening on {} ({}, {}, transport {})",
         address(), serverTls != null ? "https" : "http", "tls provider " + TlsContexts.provider(), Transport.name());
@@ -165,6 +166,17 @@ public final class GatewayServer implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     shutdown();
+  }
+
+  /** SPEC §8: `http://` upstreams are allowed (sidecars, tests), but one off the loopback interface is warned about. */
+  private void warnAboutPlainUpstreams() {
+    for (var route : config.routes()) {
+      String host = route.upstream().getHost();
+      boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+      if (route.upstream().getScheme().equals("http") && !loopback) {
+        LOG.warn("route {} forwards bearer tokens in clear text to {}", route.name(), route.upstream());
+      }
+    }
   }
 
   private boolean admit(Channel channel) {

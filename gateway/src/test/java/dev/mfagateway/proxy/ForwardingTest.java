@@ -285,6 +285,20 @@ class ForwardingTest {
     assertThat(second.requests).extracting(RecordingUpstream.Recorded::uri).containsExactly("/v1/other");
   }
 
+  @Test
+  void aReportOnlyRouteForwardsWhatItWouldRefuseButNotTwoAuthorizationHeaders() throws Exception {
+    RecordingUpstream upstream = new RecordingUpstream();
+    TestConfig config = new TestConfig().reportOnlyRoute("/", upstream.uri());
+    try (TestGateway reportOnly = TestGateway.start(config, upstream);
+        RawClient client = reportOnly.client()) {
+      assertThat(client.send("GET /no-token HTTP/1.1\r\nHost: gw\r\n\r\n").read().status()).isEqualTo(200);
+      String twice = "Authorization: " + validAuthorization() + "\r\n";
+      assertThat(client.send("GET /twice HTTP/1.1\r\nHost: gw\r\n" + twice + twice + "\r\n").read().status())
+          .isEqualTo(400);
+    }
+    assertThat(upstream.requests).extracting(RecordingUpstream.Recorded::uri).containsExactly("/no-token");
+  }
+
   static String sha256(String text) {
     try {
       return HexFormat.of()

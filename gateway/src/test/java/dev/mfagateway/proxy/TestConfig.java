@@ -51,6 +51,15 @@ final class TestConfig {
     return this;
   }
 
+  /** Adds a report-only route: refusals are recorded as `would_deny` and the request is forwarded. */
+  TestConfig reportOnlyRoute(String pathPrefix, URI upstream) {
+    routes.add(
+        new RouteConfig(
+            "route" + routes.size(), pathPrefix, upstream, List.of("api://test"), Mode.REPORT_ONLY, true, true,
+            SignatureMode.VERIFY));
+    return this;
+  }
+
   GatewayConfig build() {
     AuthConfig auth =
         new AuthConfig(
