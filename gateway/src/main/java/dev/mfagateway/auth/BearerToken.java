@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Takes the token out of the request (RFC 6750 §2.1, SECURITY-NOTES §2.5): exactly one `Authorization` header of the
- * form `Bearer 1*SP token` (scheme case-insensitive), no token in the query string as well.
+ * form `Bearer 1*SP token` (scheme case-insensitive), no token in the query string as well. A query-string token
+ * alone is ignored (RFC 6750 §5.3), so such a request has no token.
  */
 public final class BearerToken {
   private BearerToken() {}
@@ -25,13 +26,16 @@ public final class BearerToken {
       return Extraction.refused(
           Reason.MALFORMED_REQUEST, "several Authorization headers: send exactly one");
     }
-    if (hasQueryToken(requestTarget)) {
+    boolean queryToken = hasQueryToken(requestTarget);
+    if (authorizationValues.isEmpty()) {
+      return Extraction.refused(Reason.MISSING_TOKEN, queryToken
+          ? "a token in the query string (access_token) is not accepted: send Authorization: Bearer <token>"
+          : "no Authorization header: send Authorization: Bearer <token>");
+    }
+    if (queryToken) {
       return Extraction.refused(
           Reason.MALFORMED_REQUEST,
-          "token in the query string (access_token): send it only in the Authorization header");
-    }
-    if (authorizationValues.isEmpty()) {
-      return Extraction.refused(Reason.MISSING_TOKEN, "no Authorization header: send Authorization: Bearer <token>");
+          "token also in the query string (access_token): send it only in the Authorization header");
     }
     String value = authorizationValues.get(0);
     if (value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
