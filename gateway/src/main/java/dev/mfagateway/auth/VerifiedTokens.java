@@ -66,6 +66,7 @@ public final class VerifiedTokens {
   }
 
   public Stats stats() {
+    cache.cleanUp();
     return new Stats(hits.sum(), misses.sum(), cache.estimatedSize());
   }
 

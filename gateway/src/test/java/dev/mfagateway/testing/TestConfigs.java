@@ -16,9 +16,14 @@ public final class TestConfigs {
   private TestConfigs() {}
 
   public static AuthConfig auth(URI jwksUri) {
+    return auth(jwksUri, List.of(TestIssuer.V1_ISSUER, TestIssuer.V2_ISSUER), Duration.ofSeconds(5));
+  }
+
+  /** SPEC defaults but for the issuers and `jwks-fetch-timeout`. */
+  public static AuthConfig auth(URI jwksUri, List<String> issuers, Duration fetchTimeout) {
     return new AuthConfig(
         jwksUri,
-        List.of(TestIssuer.V1_ISSUER, TestIssuer.V2_ISSUER),
+        issuers,
         Set.of(TestIssuer.TENANT),
         List.of("RS256"),
         Duration.ofSeconds(60),
@@ -28,7 +33,7 @@ public final class TestConfigs {
         true,
         Duration.ofHours(1),
         Duration.ofSeconds(30),
-        Duration.ofSeconds(5),
+        fetchTimeout,
         10_000);
   }
 
