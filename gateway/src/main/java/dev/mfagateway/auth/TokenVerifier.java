@@ -280,7 +280,11 @@ public final class TokenVerifier {
     return template.replace("{tenantid}", tid);
   }
 
-  private static VerifiedToken toVerifiedToken(Map<String, Object> claims, SigningKeys.SigningKey key) {
+  /**
+   * The facts the policy needs, read from claims that passed {@link #checkRequiredClaims}. Public for `check-token`,
+   * which explains every check even after one failed.
+   */
+  public static VerifiedToken toVerifiedToken(Map<String, Object> claims, SigningKeys.SigningKey key) {
     String tid = (String) claims.get("tid");
     String appId = string(claims.get("appid")).orElse(string(claims.get("azp")).orElse(null));
     List<String> appIds = new ArrayList<>(2);
