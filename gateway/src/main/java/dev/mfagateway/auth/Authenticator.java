@@ -15,6 +15,9 @@ import java.util.concurrent.CompletionStage;
  * route's audience and the {@link AccessPolicy}. Almost always already complete. Knows nothing of Netty.
  */
 public final class Authenticator {
+  private static final Decision MALFORMED_TOKEN =
+      Decision.deny(Reason.MALFORMED_TOKEN, TokenVerifier.NOT_COMPACT_JWS);
+
   private final SigningKeys signingKeys;
   private final VerifiedTokens verifiedTokens;
   private final TokenVerifier verifier;
@@ -58,19 +61,18 @@ public final class Authenticator {
     if (extraction.refusal() != null) {
       return done(extraction.refusal(), authorizationValues, route);
     }
-    String token = extraction.token();
-    if (!JwsShape.isCompactJws(token)) {
-      return done(Decision.deny(Reason.MALFORMED_TOKEN,
-          "token is not a compact JWS: three base64url segments separated by dots, no padding or whitespace"),
-          authorizationValues, route);
+    String header = extraction.headerValue();
+    int start = extraction.tokenStart();
+    if (!JwsShape.isCompactJws(header, start)) {
+      return done(MALFORMED_TOKEN, authorizationValues, route);
     }
-    VerifiedTokens.TokenHash hash = VerifiedTokens.hash(token);
+    VerifiedTokens.TokenHash hash = VerifiedTokens.hash(header, start);
     VerifiedToken cached = verifiedTokens.get(hash);
     if (cached != null) {
       return done(judge(cached, route), authorizationValues, route);
     }
     return verifier
-        .verify(token, route.signature())
+        .verify(extraction.token(), route.signature())
         .thenApply(
             outcome -> {
               if (outcome.refusal() != null) {

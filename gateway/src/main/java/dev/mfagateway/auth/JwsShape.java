@@ -9,10 +9,15 @@ final class JwsShape {
   private JwsShape() {}
 
   static boolean isCompactJws(String token) {
+    return isCompactJws(token, 0);
+  }
+
+  /** The check on {@code text} from index {@code start} to its end. */
+  static boolean isCompactJws(String text, int start) {
     int dots = 0;
     int segmentLength = 0;
-    for (int i = 0; i < token.length(); i++) {
-      char c = token.charAt(i);
+    for (int i = start; i < text.length(); i++) {
+      char c = text.charAt(i);
       if (c == '.') {
         if (segmentLength == 0 || ++dots > 2) {
           return false;

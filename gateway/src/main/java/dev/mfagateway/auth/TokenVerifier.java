@@ -43,6 +43,9 @@ public final class TokenVerifier {
   /** Latest accepted `exp`: 9999-12-31T23:59:59Z. */
   private static final long MAX_NUMERIC_DATE = 253_402_300_799L;
 
+  static final String NOT_COMPACT_JWS =
+      "token is not a compact JWS: three base64url segments separated by dots, no padding or whitespace";
+
   /** The result: a verified token, or the refusal. */
   public record Outcome(VerifiedToken token, Decision refusal) {
     static Outcome refused(Reason reason, String description) {
@@ -128,8 +131,7 @@ public final class TokenVerifier {
   /** Shape, header and algorithm: `malformed_token` or `algorithm_not_allowed`. */
   public ParsedToken parse(String token) throws Refused {
     if (!JwsShape.isCompactJws(token)) {
-      throw new Refused(Reason.MALFORMED_TOKEN,
-          "token is not a compact JWS: three base64url segments separated by dots, no padding or whitespace");
+      throw new Refused(Reason.MALFORMED_TOKEN, NOT_COMPACT_JWS);
     }
     String[] parts = token.split("\\.", 3);
     Header header;

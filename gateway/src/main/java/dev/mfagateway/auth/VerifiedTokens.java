@@ -72,7 +72,12 @@ public final class VerifiedTokens {
 
   /** The SHA-256 of a token's characters (ASCII, as the shape check ensured), without allocating a byte copy. */
   public static TokenHash hash(String token) {
-    return SHA256.get().hash(token);
+    return hash(token, 0);
+  }
+
+  /** The hash of {@code text} from index {@code start} to its end. */
+  public static TokenHash hash(String text, int start) {
+    return SHA256.get().hash(text, start);
   }
 
   private static final class Sha256 {
@@ -88,13 +93,13 @@ public final class VerifiedTokens {
       }
     }
 
-    TokenHash hash(String token) {
-      for (int start = 0; start < token.length(); start += CHUNK) {
-        int end = Math.min(token.length(), start + CHUNK);
-        for (int i = start; i < end; i++) {
-          chunk[i - start] = (byte) token.charAt(i);
+    TokenHash hash(String text, int start) {
+      for (int from = start; from < text.length(); from += CHUNK) {
+        int end = Math.min(text.length(), from + CHUNK);
+        for (int i = from; i < end; i++) {
+          chunk[i - from] = (byte) text.charAt(i);
         }
-        digest.update(chunk, 0, end - start);
+        digest.update(chunk, 0, end - from);
       }
       try {
         digest.digest(out, 0, out.length);

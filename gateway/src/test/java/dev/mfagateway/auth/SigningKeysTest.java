@@ -8,6 +8,8 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.sun.net.httpserver.HttpServer;
 import dev.mfagateway.config.AuthConfig;
+import dev.mfagateway.config.Mode;
+import dev.mfagateway.config.SignatureMode;
 import dev.mfagateway.config.RouteConfig;
 import dev.mfagateway.testing.MutableClock;
 import dev.mfagateway.testing.TestConfigs;
@@ -96,6 +98,11 @@ class SigningKeysTest {
     assertThat(keys.lastSuccessAge()).isEmpty();
     assertThat(decide(token()).reason()).isEqualTo(Reason.KEYS_UNAVAILABLE);
     assertThat(Reason.KEYS_UNAVAILABLE.status()).isEqualTo(503);
+    RouteConfig reportOnly = TestConfigs.route(Mode.REPORT_ONLY, true, true, SignatureMode.VERIFY);
+    Decision recorded = authenticator.authenticate(List.of("Bearer " + token()), "/", reportOnly)
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(recorded.verdict()).isEqualTo(Verdict.WOULD_DENY);
+    assertThat(recorded.reason()).isEqualTo(Reason.KEYS_UNAVAILABLE);
 
     CompletableFuture<SigningKeys.FetchOutcome> retry = nextOutcome();
     issuer.respondWith(JwksMode.NORMAL);
