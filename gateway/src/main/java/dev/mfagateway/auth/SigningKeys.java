@@ -83,7 +83,10 @@ public final class SigningKeys implements AutoCloseable {
     }
   }
 
-  /** Told about every fetch (for telemetry). Called on an HTTP client thread; must not block. */
+  /**
+   * Told about every fetch (for telemetry), before the requests waiting for that fetch resume. Called on an HTTP
+   * client thread; must not block.
+   */
   public interface Listener {
     void fetched(FetchOutcome outcome);
   }
@@ -218,11 +221,19 @@ public final class SigningKeys implements AutoCloseable {
             (outcome, unexpected) -> {
               FetchOutcome result = outcome != null ? outcome : FetchOutcome.UNPARSABLE;
               scheduleNext(result);
+              tellListener(result);
               inFlight.set(null);
               mine.complete(null);
-              listener.fetched(result);
             });
     return mine;
+  }
+
+  private void tellListener(FetchOutcome outcome) {
+    try {
+      listener.fetched(outcome);
+    } catch (RuntimeException e) {
+      LOG.warn("JWKS fetch listener failed", e);
+    }
   }
 
   private FetchOutcome accept(HttpResponse<byte[]> response) {

@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,11 +80,15 @@ class SigningKeysTest {
 
   /** Completes at the next fetch outcome the listener hears of. */
   private CompletableFuture<SigningKeys.FetchOutcome> nextOutcome() {
-    int seen = outcomes.size();
+    return nextOutcome(outcome -> true);
+  }
+
+  /** Completes at the next fetch outcome that matches. */
+  private CompletableFuture<SigningKeys.FetchOutcome> nextOutcome(Predicate<SigningKeys.FetchOutcome> wanted) {
     CompletableFuture<SigningKeys.FetchOutcome> next = new CompletableFuture<>();
     keys.setListener(outcome -> {
       outcomes.add(outcome);
-      if (outcomes.size() > seen) {
+      if (wanted.test(outcome)) {
         next.complete(outcome);
       }
     });
@@ -104,9 +109,9 @@ class SigningKeysTest {
     assertThat(recorded.verdict()).isEqualTo(Verdict.WOULD_DENY);
     assertThat(recorded.reason()).isEqualTo(Reason.KEYS_UNAVAILABLE);
 
-    CompletableFuture<SigningKeys.FetchOutcome> retry = nextOutcome();
+    CompletableFuture<SigningKeys.FetchOutcome> retry = nextOutcome(SigningKeys.FetchOutcome.SUCCESS::equals);
     issuer.respondWith(JwksMode.NORMAL);
-    assertThat(retry.get(10, TimeUnit.SECONDS)).isEqualTo(SigningKeys.FetchOutcome.SUCCESS);
+    assertThat(retry.get(60, TimeUnit.SECONDS)).isEqualTo(SigningKeys.FetchOutcome.SUCCESS);
     assertThat(keys.isReady()).isTrue();
     assertThat(decide(token()).verdict()).isEqualTo(Verdict.ALLOW);
   }
@@ -115,7 +120,7 @@ class SigningKeysTest {
   void anEmptyJwksNeverLetsATokenThrough() throws Exception {
     issuer.respondWith(JwksMode.EMPTY);
     startGateway();
-    assertThat(outcomes).containsExactly(SigningKeys.FetchOutcome.EMPTY);
+    assertThat(outcomes).isNotEmpty().containsOnly(SigningKeys.FetchOutcome.EMPTY);
     assertThat(keys.isReady()).isFalse();
     assertThat(decide(token()).reason()).isEqualTo(Reason.KEYS_UNAVAILABLE);
   }
