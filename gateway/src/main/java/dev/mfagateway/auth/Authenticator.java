@@ -7,6 +7,8 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The one entry point of the verdict: the request's `Authorization` header values, its request target and its route
@@ -15,6 +17,7 @@ import java.util.concurrent.CompletionStage;
  * route's audience and the {@link AccessPolicy}. Almost always already complete. Knows nothing of Netty.
  */
 public final class Authenticator {
+  private static final Logger LOG = LogManager.getLogger(Authenticator.class);
   private static final Decision MALFORMED_TOKEN =
       Decision.deny(Reason.MALFORMED_TOKEN, TokenVerifier.NOT_COMPACT_JWS);
 
@@ -22,6 +25,7 @@ public final class Authenticator {
   private final VerifiedTokens verifiedTokens;
   private final TokenVerifier verifier;
   private final AccessPolicy policy;
+  private final CryptoProviders.Choice crypto;
 
   public Authenticator(AuthConfig config, SigningKeys signingKeys, VerifiedTokens verifiedTokens, Clock clock) {
     this(config, signingKeys, verifiedTokens, CryptoProviders.select(), clock);
@@ -37,14 +41,23 @@ public final class Authenticator {
     this.verifiedTokens = verifiedTokens;
     this.verifier = new TokenVerifier(config, signingKeys, crypto, clock);
     this.policy = new AccessPolicy(config);
+    this.crypto = crypto;
   }
 
-  /** Builds the whole verdict on the system clock and starts fetching the signing keys. */
+  /** Builds the whole verdict on the system clock, logs the RSA provider and starts fetching the signing keys. */
   public static Authenticator create(AuthConfig config) {
     Clock clock = Clock.systemUTC();
     SigningKeys keys = new SigningKeys(config, clock);
+    CryptoProviders.Choice crypto = CryptoProviders.select();
+    LOG.info("RSA signatures verified by the {} provider", crypto.name());
     keys.start();
-    return new Authenticator(config, keys, new VerifiedTokens(config.tokenCacheMaxEntries(), keys, clock), clock);
+    return new Authenticator(
+        config, keys, new VerifiedTokens(config.tokenCacheMaxEntries(), keys, clock), crypto, clock);
+  }
+
+  /** The JCA provider verifying signatures (`accp`, `conscrypt` or `jdk`), for the start log line and a metric. */
+  public CryptoProviders.Choice cryptoProvider() {
+    return crypto;
   }
 
   public SigningKeys signingKeys() {

@@ -1,5 +1,7 @@
 package dev.mfagateway.auth;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.AsymmetricJWK;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.util.JSONObjectUtils;
@@ -11,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,8 +51,11 @@ public final class SigningKeys implements AutoCloseable {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   private static final Logger LOG = LogManager.getLogger(SigningKeys.class);
 
-  /** One verification key, with the JWKS `issuer` member (an issuer template) when the key carries one. */
-  public record SigningKey(String kid, JWK jwk, Optional<String> issuer) {}
+  /**
+   * One verification key: the JWK, its Java public key (converted once: the conversion costs more than a verification),
+   * and the JWKS `issuer` member (an issuer template) when the key carries one.
+   */
+  public record SigningKey(String kid, JWK jwk, PublicKey publicKey, Optional<String> issuer) {}
 
   /** The outcome of looking up a `kid`: a key, or the reason there is none (`unknown_key`, `keys_unavailable`). */
   public record Lookup(SigningKey key, Reason missing) {
@@ -255,7 +261,7 @@ public final class SigningKeys implements AutoCloseable {
   }
 
   /**
-   * The usable keys (a `kid`, not `use: enc`, public part only). A key unchanged since the last fetch keeps its old
+   * The usable keys (asymmetric, a `kid`, not `use: enc`, public part only). A key unchanged since the last fetch keeps its old
    * {@link SigningKey} instance, so cached tokens signed by it stay valid ({@link #isCurrent}).
    */
   private Map<String, SigningKey> parse(String json) throws ParseException {
@@ -272,17 +278,21 @@ public final class SigningKeys implements AutoCloseable {
       @SuppressWarnings("unchecked")
       Map<String, Object> jwkJson = (Map<String, Object>) member;
       JWK jwk;
+      PublicKey publicKey;
       try {
         jwk = JWK.parse(jwkJson).toPublicJWK();
-      } catch (ParseException | RuntimeException unusableKey) {
-        continue;
-      }
-      if (jwk == null || jwk.getKeyID() == null || KeyUse.ENCRYPTION.equals(jwk.getKeyUse())) {
+        if (!(jwk instanceof AsymmetricJWK asymmetric)
+            || jwk.getKeyID() == null
+            || KeyUse.ENCRYPTION.equals(jwk.getKeyUse())) {
+          continue;
+        }
+        publicKey = asymmetric.toPublicKey();
+      } catch (ParseException | JOSEException | RuntimeException unusableKey) {
         continue;
       }
       Optional<String> issuer =
           jwkJson.get("issuer") instanceof String template ? Optional.of(template) : Optional.empty();
-      SigningKey fresh = new SigningKey(jwk.getKeyID(), jwk, issuer);
+      SigningKey fresh = new SigningKey(jwk.getKeyID(), jwk, publicKey, issuer);
       SigningKey old = previous.get(fresh.kid());
       parsed.put(fresh.kid(), fresh.equals(old) ? old : fresh);
     }

@@ -1,16 +1,17 @@
 package dev.mfagateway.auth;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.nimbusds.jose.Header;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
-import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.BadJWSException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWT;
@@ -20,6 +21,9 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.mfagateway.config.AuthConfig;
 import dev.mfagateway.config.RouteConfig;
 import dev.mfagateway.config.SignatureMode;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
 import java.text.ParseException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -34,8 +38,9 @@ import java.util.stream.Collectors;
 
 /**
  * The route-independent checks of SPEC §8, in its order: token shape → algorithm → key → signature → required claims →
- * lifetime → issuer. Nimbus's {@link DefaultJWTProcessor} checks `typ`, selects the key among the configured
- * algorithms and verifies the signature (through the chosen JCA provider); the claims are checked here, afterwards,
+ * lifetime → issuer. Nimbus's {@link DefaultJWTProcessor} (no JWE key selector: JWS only) checks `typ`, matches the
+ * key to the header among the configured algorithms and verifies the signature through the chosen JCA provider; the
+ * claims are checked here, afterwards,
  * from the raw JSON, so that a claim of the wrong type or a JSON {@code null} gets its own reason in the right order.
  * Each check is also callable on its own, for `check-token`.
  */
@@ -56,14 +61,15 @@ public final class TokenVerifier {
   /** A token past the shape and algorithm checks. */
   public record ParsedToken(SignedJWT jwt, JWSHeader header) {}
 
-  /** Hands the key found by {@link SigningKeys} to the processor's key selector. */
-  private record KeyContext(SigningKeys.SigningKey key) implements SecurityContext {}
+  /** Hands the key found by {@link SigningKeys}, converted for the JCA provider, to the processor's key selector. */
+  private record KeyContext(SigningKeys.SigningKey key, PublicKey verificationKey) implements SecurityContext {}
 
   private final AuthConfig config;
   private final Set<JWSAlgorithm> algorithms;
   private final SigningKeys signingKeys;
   private final Clock clock;
   private final DefaultJWTProcessor<KeyContext> processor;
+  private final LoadingCache<SigningKeys.SigningKey, PublicKey> providerKeys;
 
   public TokenVerifier(AuthConfig config, SigningKeys signingKeys, CryptoProviders.Choice crypto, Clock clock) {
     this.config = config;
@@ -71,6 +77,22 @@ public final class TokenVerifier {
     this.signingKeys = signingKeys;
     this.clock = clock;
     this.processor = newProcessor(algorithms, crypto);
+    this.providerKeys = Caffeine.newBuilder().weakKeys().build(key -> forProvider(key.publicKey(), crypto));
+  }
+
+  /**
+   * The key as the provider's own key object, so that each verification does not convert it again (a native provider
+   * would otherwise copy the key into native memory on every call). Falls back to the key as it is.
+   */
+  private static PublicKey forProvider(PublicKey key, CryptoProviders.Choice crypto) {
+    if (crypto.provider().isEmpty()) {
+      return key;
+    }
+    try {
+      return (PublicKey) KeyFactory.getInstance(key.getAlgorithm(), crypto.provider().get()).translateKey(key);
+    } catch (GeneralSecurityException | RuntimeException notTranslatable) {
+      return key;
+    }
   }
 
   private static DefaultJWTProcessor<KeyContext> newProcessor(
@@ -84,8 +106,13 @@ public final class TokenVerifier {
           }
         };
     processor.setJWSTypeVerifier(DefaultJOSEObjectTypeVerifier.JWT);
+    // As Nimbus's JWSVerificationKeySelector (allowlisted algorithm, key fitting the header), but over the one key found
+    // by kid, already converted: converting a JWK to a Java key on every call costs more than the verification.
     processor.setJWSKeySelector(
-        new JWSVerificationKeySelector<>(algorithms, (selector, context) -> selector.select(new JWKSet(context.key().jwk()))));
+        (header, context) -> algorithms.contains(header.getAlgorithm())
+                && JWKMatcher.forJWSHeader(header).matches(context.key().jwk())
+            ? List.of(context.verificationKey())
+            : List.of());
     processor.setJWTClaimsSetVerifier((claims, context) -> {});
     DefaultJWSVerifierFactory verifiers = new DefaultJWSVerifierFactory();
     crypto.provider().ifPresent(provider -> verifiers.getJCAContext().setProvider(provider));
@@ -162,7 +189,7 @@ public final class TokenVerifier {
   /** `bad_signature` (or `unknown_key` when the key cannot verify this algorithm), else empty. */
   public Optional<Decision> checkSignature(ParsedToken parsed, SigningKeys.SigningKey key) {
     try {
-      processor.process(parsed.jwt(), new KeyContext(key));
+      processor.process(parsed.jwt(), new KeyContext(key, providerKeys.get(key)));
       return Optional.empty();
     } catch (BadJWSException | JOSEException e) {
       return Optional.of(Decision.deny(Reason.BAD_SIGNATURE,
