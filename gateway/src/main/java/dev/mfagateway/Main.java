@@ -29,7 +29,8 @@ public final class Main {
     String command = arguments.isEmpty() || arguments.get(0).startsWith("--") ? "serve" : arguments.remove(0);
     switch (command) {
       case "serve" -> serve(arguments);
-      case "check-token", "demo" -> exit(USAGE, "'" + command + "' is not yet built");
+      case "check-token" -> System.exit(CheckTokenCommand.run(arguments, System.in, System.out, System.err));
+      case "demo" -> DemoCommand.run(arguments);
       default -> exit(USAGE, "unknown command '" + command + "'\n" + USAGE_TEXT);
     }
   }
@@ -56,25 +57,20 @@ public final class Main {
       return;
     }
     Logger log = LogManager.getLogger(Main.class);
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    GatewayServer gateway = new GatewayServer(config, new Authenticator());
-    AdminServer admin = new AdminServer(config.admin(), gateway::isServing, registry);
+    Gateway gateway;
     try {
-      admin.start();
-      gateway.start();
+      gateway = Gateway.start(config);
     } catch (Exception e) {
       log.error("could not start: {}", e.toString());
-      admin.close();
       System.exit(1);
       return;
     }
-    log.info("admin listening on {}", admin.address());
+    log.info("admin listening on {}", gateway.adminAddress());
     CountDownLatch stop = new CountDownLatch(1);
     SignalHandlers.onTermination(stop::countDown);
     stop.await();
     log.info("termination requested: draining for up to {}", config.server().shutdownGrace());
-    gateway.shutdown();
-    admin.close();
+    gateway.close();
     System.exit(0);
   }
 

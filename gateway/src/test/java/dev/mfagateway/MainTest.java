@@ -18,8 +18,8 @@ class MainTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "demo|'demo' is not yet built",
-        "check-token|'check-token' is not yet built",
+        "demo extra|usage: mfa-gateway demo",
+        "check-token --bogus|usage: check-token",
         "frobnicate|unknown command 'frobnicate'",
         "serve --bogus|unexpected argument '--bogus'",
         "serve --config|--config needs a FILE"

@@ -44,13 +44,12 @@ public final class Authenticator {
     this.crypto = crypto;
   }
 
-  /** Builds the whole verdict on the system clock, logs the RSA provider and starts fetching the signing keys. */
+  /** Builds the whole verdict on the system clock and logs the RSA provider; the caller starts the signing keys. */
   public static Authenticator create(AuthConfig config) {
     Clock clock = Clock.systemUTC();
     SigningKeys keys = new SigningKeys(config, clock);
     CryptoProviders.Choice crypto = CryptoProviders.select();
     LOG.info("RSA signatures verified by the {} provider", crypto.name());
-    keys.start();
     return new Authenticator(
         config, keys, new VerifiedTokens(config.tokenCacheMaxEntries(), keys, clock), crypto, clock);
   }

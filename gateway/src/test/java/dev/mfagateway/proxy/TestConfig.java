@@ -13,17 +13,18 @@ import dev.mfagateway.config.ServerConfig;
 import dev.mfagateway.config.SignatureMode;
 import dev.mfagateway.config.TlsFiles;
 import dev.mfagateway.config.UpstreamConfig;
+import dev.mfagateway.testing.TestConfigs;
+import dev.mfagateway.testing.TestIssuer;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Builds {@link GatewayConfig} records directly for tests (the real loader is written elsewhere): loopback, port 0,
- * SPEC §8 limits, short timeouts where a test waits on them. Fields are set by the tests before {@link #build()}.
+ * SPEC §8 limits, short timeouts where a test waits on them. Fields are set by the tests before {@link #build(URI)}.
  */
 final class TestConfig {
   final List<RouteConfig> routes = new ArrayList<>();
@@ -46,7 +47,7 @@ final class TestConfig {
   TestConfig route(String pathPrefix, URI upstream) {
     routes.add(
         new RouteConfig(
-            "route" + routes.size(), pathPrefix, upstream, List.of("api://test"), Mode.ENFORCE, true, true,
+            "route" + routes.size(), pathPrefix, upstream, List.of(TestIssuer.AUDIENCE), Mode.ENFORCE, true, true,
             SignatureMode.VERIFY));
     return this;
   }
@@ -55,27 +56,14 @@ final class TestConfig {
   TestConfig reportOnlyRoute(String pathPrefix, URI upstream) {
     routes.add(
         new RouteConfig(
-            "route" + routes.size(), pathPrefix, upstream, List.of("api://test"), Mode.REPORT_ONLY, true, true,
+            "route" + routes.size(), pathPrefix, upstream, List.of(TestIssuer.AUDIENCE), Mode.REPORT_ONLY, true, true,
             SignatureMode.VERIFY));
     return this;
   }
 
-  GatewayConfig build() {
-    AuthConfig auth =
-        new AuthConfig(
-            URI.create("http://127.0.0.1:9/keys"),
-            List.of("https://sts.windows.net/{tenantid}/"),
-            Set.of(),
-            List.of("RS256"),
-            Duration.ofSeconds(60),
-            true,
-            List.of("mfa"),
-            Set.of(),
-            true,
-            Duration.ofHours(1),
-            Duration.ofSeconds(30),
-            Duration.ofSeconds(5),
-            10_000);
+  /** The configuration, with signing keys from {@code jwksUri} and the test issuer's tenant allowed. */
+  GatewayConfig build(URI jwksUri) {
+    AuthConfig auth = TestConfigs.auth(jwksUri);
     return new GatewayConfig(
         new Listener("127.0.0.1", 0, listenerTls),
         new Endpoint("127.0.0.1", 0),

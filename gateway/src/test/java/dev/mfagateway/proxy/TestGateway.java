@@ -1,6 +1,9 @@
 package dev.mfagateway.proxy;
 
 import dev.mfagateway.auth.Authenticator;
+import dev.mfagateway.config.GatewayConfig;
+import dev.mfagateway.testing.TestIssuer;
+import java.time.Instant;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
@@ -9,15 +12,22 @@ import java.security.GeneralSecurityException;
 final class TestGateway implements AutoCloseable {
   final RecordingUpstream upstream;
   final GatewayServer server;
+  private final Authenticator authenticator;
 
-  private TestGateway(RecordingUpstream upstream, GatewayServer server) {
+  private TestGateway(RecordingUpstream upstream, GatewayServer server, Authenticator authenticator) {
     this.upstream = upstream;
     this.server = server;
+    this.authenticator = authenticator;
   }
 
-  /** The one place tests take a token from: any `Authorization` value the current verdict allows. */
+  /** One issuer (real JWKS over HTTP) for every gateway of the test run. */
+  static final TestIssuer ISSUER = TestIssuer.start();
+
+  private static final String VALID_AUTHORIZATION = "Bearer " + ISSUER.mint(TestIssuer.userClaims(Instant.now()));
+
+  /** The one place tests take a token from: an MFA user token of an allowed tenant, signed by {@link #ISSUER}. */
   static String validAuthorization() {
-    return "Bearer a.b.c";
+    return VALID_AUTHORIZATION;
   }
 
   /** A gateway routing `/` to a new plain-HTTP recording upstream. */
@@ -35,9 +45,12 @@ final class TestGateway implements AutoCloseable {
   /** A gateway with {@code config} as given (routes included) in front of {@code upstream}. */
   static TestGateway start(TestConfig config, RecordingUpstream upstream)
       throws IOException, GeneralSecurityException, InterruptedException {
-    GatewayServer server = new GatewayServer(config.build(), new Authenticator());
+    GatewayConfig built = config.build(ISSUER.jwksUri());
+    Authenticator authenticator = Authenticator.create(built.auth());
+    authenticator.signingKeys().start().toCompletableFuture().join();
+    GatewayServer server = new GatewayServer(built, authenticator);
     server.start();
-    return new TestGateway(upstream, server);
+    return new TestGateway(upstream, server, authenticator);
   }
 
   InetSocketAddress address() {
@@ -62,5 +75,6 @@ final class TestGateway implements AutoCloseable {
   public void close() throws Exception {
     server.shutdown();
     upstream.close();
+    authenticator.signingKeys().close();
   }
 }
