@@ -149,7 +149,7 @@ public final class GatewayMetrics implements AutoCloseable {
         .toArray(Counter[]::new);
     reloadsApplied = configReloads("applied");
     reloadsRejected = configReloads("rejected");
-    FunctionCounter.builder(LOG_LINES_DROPPED, null, ignored -> DroppedLogLines.count())
+    FunctionCounter.builder(LOG_LINES_DROPPED, DroppedLogLines.class, type -> DroppedLogLines.count())
         .description("Log lines dropped because the asynchronous log buffer was full")
         .register(registry);
     Gauge.builder(BUILD + ".info", () -> 1)
