@@ -1,8 +1,8 @@
 package dev.mfagateway.telemetry;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Timer;
-import java.util.concurrent.TimeUnit;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.model.snapshots.Unit;
 
 /**
  * Every meter of one route, resolved once when the route is configured, so that recording on the request path is an
@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
 public final class RouteMeters {
   private final String name;
   private final Counter[][] decisions;
-  private final Timer[] upstream;
-  private final Timer request;
-  private final Timer addedLatency;
+  private final DistributionDataPoint[] upstream;
+  private final DistributionDataPoint request;
+  private final DistributionDataPoint addedLatency;
   private final Counter requestBytes;
   private final Counter responseBytes;
   private final Counter poolWaits;
@@ -21,9 +21,9 @@ public final class RouteMeters {
   RouteMeters(
       String name,
       Counter[][] decisions,
-      Timer[] upstream,
-      Timer request,
-      Timer addedLatency,
+      DistributionDataPoint[] upstream,
+      DistributionDataPoint request,
+      DistributionDataPoint addedLatency,
       Counter requestBytes,
       Counter responseBytes,
       Counter poolWaits) {
@@ -51,17 +51,17 @@ public final class RouteMeters {
 
   /** Upstream latency: from the request head sent upstream to the response head received (or the failure). */
   public void upstream(StatusClass statusClass, long nanos) {
-    upstream[statusClass.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+    upstream[statusClass.ordinal()].observe(Unit.nanosToSeconds(nanos));
   }
 
   /** The gateway's total time for a request: request head received to response head written to the client. */
   public void request(long nanos) {
-    request.record(nanos, TimeUnit.NANOSECONDS);
+    request.observe(Unit.nanosToSeconds(nanos));
   }
 
   /** What the gateway added to a forwarded request: {@link #request} time less {@link #upstream} time. */
   public void addedLatency(long nanos) {
-    addedLatency.record(nanos, TimeUnit.NANOSECONDS);
+    addedLatency.observe(Unit.nanosToSeconds(nanos));
   }
 
   /** Request body bytes received from the client (add as chunks stream). */
