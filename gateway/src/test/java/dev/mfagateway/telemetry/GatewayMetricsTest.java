@@ -3,6 +3,8 @@ package dev.mfagateway.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MockClock;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -197,6 +199,19 @@ class GatewayMetricsTest {
     assertThat(labels.get("side")).containsExactlyInAnyOrder("client", "upstream");
     assertThat(labels.get("outcome"))
         .containsExactlyInAnyOrder("success", "unreachable", "timeout", "invalid", "applied", "rejected");
+  }
+
+  @Test
+  void nettyDirectMemoryOfTheDefaultAllocatorIsVisible() {
+    String series = "allocator=\"adaptive\",memory=\"direct\"";
+    ByteBuf buffer = ByteBufAllocator.DEFAULT.directBuffer(1 << 20);
+    try {
+      buffer.writeZero(1 << 20);
+      assertThat(value(text(metrics.scrape(null)), "mfa_gateway_netty_allocator_memory_used_bytes", series))
+          .isGreaterThanOrEqualTo(1 << 20);
+    } finally {
+      buffer.release();
+    }
   }
 
   @Test
