@@ -32,6 +32,9 @@ import java.util.function.LongSupplier;
  * methods do no lookups. Call {@link #close()} on shutdown.
  */
 public final class GatewayMetrics implements AutoCloseable {
+  // Micrometer names (dotted) become the Prometheus names of SPEC §8: `mfa.gateway.decisions` is exposed as
+  // `mfa_gateway_decisions_total`, a gauge with base unit seconds gets `_seconds`. The latency histograms come from
+  // the Prometheus client and carry their exposed names.
   static final String DECISIONS = "mfa.gateway.decisions";
   static final String REQUEST_SECONDS = "mfa_gateway_request_seconds";
   static final String ADDED_LATENCY_SECONDS = "mfa_gateway_added_latency_seconds";
