@@ -83,11 +83,11 @@ public final class AdminServer implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() throws InterruptedException {
+  public synchronized void close() {
     if (listener != null) {
-      listener.close().sync();
+      listener.close().syncUninterruptibly();
       listener = null;
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
   }
 

@@ -163,9 +163,14 @@ public final class GatewayServer implements AutoCloseable {
     LOG.info("gateway stopped");
   }
 
+  /** {@link #shutdown()}; an interrupt while draining ends the wait and is kept on the thread. */
   @Override
-  public void close() throws InterruptedException {
-    shutdown();
+  public void close() {
+    try {
+      shutdown();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** SPEC §8: `http://` upstreams are allowed (sidecars, tests), but one off the loopback interface is warned about. */
