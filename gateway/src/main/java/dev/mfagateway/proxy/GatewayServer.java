@@ -4,6 +4,7 @@ import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.config.GatewayConfig;
 import dev.mfagateway.config.Limits;
 import dev.mfagateway.config.Listener;
+import dev.mfagateway.config.RouteConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -23,6 +24,7 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.LogManager;
@@ -175,7 +177,7 @@ public final class GatewayServer implements AutoCloseable {
 
   /** SPEC §8: `http://` upstreams are allowed (sidecars, tests), but one off the loopback interface is warned about. */
   private void warnAboutPlainUpstreams() {
-    for (var route : config.routes()) {
+    for (RouteConfig route : config.routes()) {
       String host = route.upstream().getHost();
       boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
       if (route.upstream().getScheme().equals("http") && !loopback) {
@@ -214,7 +216,7 @@ public final class GatewayServer implements AutoCloseable {
     }
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();
     return runnable -> {
       Thread thread = new Thread(runnable, name + "-" + n.incrementAndGet());
