@@ -37,6 +37,8 @@ import org.apache.logging.log4j.Logger;
 public final class GatewayServer implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(GatewayServer.class);
   private static final int MAX_CHUNK = 64 * 1024;
+  /** Threads for blocking host-name lookups of upstreams (rare: pooled connections are reused). */
+  private static final int RESOLVER_THREADS = 2;
 
   private final GatewayConfig config;
   private final Authenticator authenticator;
@@ -66,7 +68,7 @@ public final class GatewayServer implements AutoCloseable {
     SslContext upstreamTls = TlsContexts.upstream(config.upstream().caFile());
     acceptor = Transport.group(1, "gateway-accept");
     workers = Transport.group(config.server().eventLoopThreads(), "gateway-io");
-    resolverThreads = Executors.newCachedThreadPool(daemon("gateway-dns"));
+    resolverThreads = Executors.newFixedThreadPool(RESOLVER_THREADS, daemon("gateway-dns"));
     int loops = workers.executorCount();
     upstreams =
         new UpstreamPool(

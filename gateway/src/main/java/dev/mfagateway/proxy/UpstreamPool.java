@@ -2,6 +2,7 @@ package dev.mfagateway.proxy;
 
 import dev.mfagateway.config.UpstreamConfig;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -94,6 +95,7 @@ final class UpstreamPool implements AutoCloseable {
             .resolver(resolver)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMillis))
             .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .remoteAddress(InetSocketAddress.createUnresolved(host, port));
     AbstractChannelPoolHandler handler =
         new AbstractChannelPoolHandler() {
