@@ -124,6 +124,23 @@ class ForwardingTest {
     assertThat(gateway.upstream.requests.get(0).uri()).isEqualTo(target);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"CHUNKED", "\tchunked"})
+  void legalSpellingsOfChunkedAreAccepted(String coding) throws Exception {
+    try (RawClient client = gateway.client()) {
+      RawClient.Response response =
+          client.send(
+                  "POST /chunked HTTP/1.1\r\nHost: gw\r\nAuthorization: " + validAuthorization()
+                      + "\r\nTransfer-Encoding:" + (coding.startsWith("\t") ? "" : " ") + coding
+                      + "\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+              .read();
+
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.bodyText()).isEqualTo(sha256("hello"));
+    }
+    assertThat(gateway.upstream.requests.get(0).headers().get("transfer-encoding")).isEqualTo("chunked");
+  }
+
   @Test
   void keepAliveReusesOneUpstreamConnection() throws Exception {
     try (RawClient client = gateway.client()) {
