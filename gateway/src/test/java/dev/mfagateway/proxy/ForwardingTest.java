@@ -272,6 +272,30 @@ class ForwardingTest {
   }
 
   @Test
+  void connectionCloseFromTheClientIsHonouredAfterTheResponse() throws Exception {
+    try (RawClient client = gateway.client()) {
+      RawClient.Response response = client.send(get("/last", "Connection: close\r\n")).read();
+
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.header("connection")).isEqualTo("close");
+      assertThat(client.closedByServer()).isTrue();
+    }
+    assertThat(gateway.upstream.requests.get(0).headers().contains("connection")).isFalse();
+  }
+
+  @Test
+  void anHttp10KeepAliveClientKeepsItsConnection() throws Exception {
+    String request =
+        "GET /old HTTP/1.0\r\nHost: gw\r\nConnection: keep-alive\r\nAuthorization: " + validAuthorization()
+            + "\r\n\r\n";
+    try (RawClient client = gateway.client()) {
+      RawClient.Response first = client.send(request).read();
+      assertThat(first.header("connection")).isEqualTo("keep-alive");
+      assertThat(client.send(request).read().status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void aPathWithoutARouteGets404() throws Exception {
     RecordingUpstream upstream = new RecordingUpstream();
     TestConfig config = new TestConfig().route("/api/", upstream.uri());
