@@ -4,13 +4,19 @@ import sun.misc.Signal;
 
 /**
  * SIGTERM and SIGINT start a graceful drain instead of killing the JVM at once, so that the process can finish in-flight
- * requests and then exit 0 (a shutdown hook could only end with the signal's exit status).
+ * requests and then exit 0 (a shutdown hook could only end with the signal's exit status). A signal the platform does
+ * not let the JVM handle (e.g. SIGINT ignored by a non-interactive parent) keeps its default behaviour.
  */
 final class SignalHandlers {
   private SignalHandlers() {}
 
   static void onTermination(Runnable action) {
-    Signal.handle(new Signal("TERM"), signal -> action.run());
-    Signal.handle(new Signal("INT"), signal -> action.run());
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        Signal.handle(new Signal(name), signal -> action.run());
+      } catch (IllegalArgumentException notHandleable) {
+        System.err.println("SIG" + name + " cannot be handled here: " + notHandleable.getMessage());
+      }
+    }
   }
 }

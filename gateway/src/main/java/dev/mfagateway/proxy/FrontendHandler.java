@@ -27,6 +27,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -414,6 +415,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   public void upstreamWritabilityChanged() {
     if (phase == Phase.FORWARDING) {
       ctx.channel().config().setAutoRead(wantsInput());
+    }
+  }
+
+  /**
+   * Silence matters only in the middle of a response body the gateway is ready to read: while the request is still
+   * being sent the upstream has nothing to say, and the wait for the response head is `upstream.response-timeout`.
+   */
+  @Override
+  public void upstreamIdle() {
+    if (responseStarted && upstream != null && upstream.config().isAutoRead()) {
+      upstreamFailed(new IOException("upstream silent beyond upstream.idle-timeout"));
     }
   }
 

@@ -61,8 +61,8 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     if (event instanceof IdleStateEvent idle) {
       if (listener == null && idle.state() == IdleState.ALL_IDLE) {
         ctx.close();
-      } else if (listener != null && idle.state() == IdleState.READER_IDLE && ctx.channel().config().isAutoRead()) {
-        listener.upstreamFailed(new IOException("upstream silent beyond upstream.idle-timeout"));
+      } else if (listener != null && idle.state() == IdleState.READER_IDLE) {
+        listener.upstreamIdle();
       }
     } else {
       ctx.fireUserEventTriggered(event);

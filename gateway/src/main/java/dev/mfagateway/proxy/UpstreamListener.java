@@ -8,6 +8,9 @@ interface UpstreamListener {
 
   void upstreamWritabilityChanged();
 
-  /** The connection broke: closed, reset, TLS failure, or silent beyond `upstream.idle-timeout` mid-body. */
+  /** Nothing was read for `upstream.idle-timeout`. */
+  void upstreamIdle();
+
+  /** The connection broke: closed, reset, TLS failure. */
   void upstreamFailed(Throwable cause);
 }

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.EOFException;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +49,28 @@ class UpstreamPoolTest {
       assertThat(gateway.upstream.closedConnections.get()).isEqualTo(1);
 
       assertThat(client.send(get("/two")).read().header("x-upstream-connection")).isEqualTo("2");
+    }
+  }
+
+  @Test
+  void aSlowUploadOutlastingTheUpstreamIdleTimeoutIsNotCutOff() throws Exception {
+    TestConfig config = new TestConfig();
+    config.upstreamIdleTimeout = Duration.ofMillis(200);
+    ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      client.send(
+          "PUT /slow HTTP/1.1\r\nHost: gw\r\nAuthorization: " + TestGateway.validAuthorization()
+              + "\r\nContent-Length: 10\r\n\r\n01234");
+      ScheduledFuture<RawClient> rest = later.schedule(() -> client.send("56789"), 700, TimeUnit.MILLISECONDS);
+
+      RawClient.Response response = client.read();
+
+      assertThat(rest.isDone()).as("the response came after the whole body").isTrue();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.bodyText()).isEqualTo(ForwardingTest.sha256("0123456789"));
+    } finally {
+      later.shutdownNow();
     }
   }
 
