@@ -1,0 +1,58 @@
+package dev.mfagateway.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a main class of the test classpath in a fresh JVM, with its own environment and system properties. */
+final class ChildJvm {
+  private ChildJvm() {}
+
+  record Result(int exitCode, String stdout, String stderr) {}
+
+  static Process start(Map<String, String> env, List<String> jvmOptions, Class<?> main, String... args)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(main.getName());
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+
+  static Result run(Map<String, String> env, List<String> jvmOptions, Class<?> main, String... args)
+      throws Exception {
+    Process process = start(env, jvmOptions, main, args);
+    try {
+      CompletableFuture<String> stdout = readAsync(process.getInputStream());
+      CompletableFuture<String> stderr = readAsync(process.getErrorStream());
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        throw new AssertionError("child JVM did not finish within 60 s");
+      }
+      return new Result(process.exitValue(), stdout.get(10, TimeUnit.SECONDS), stderr.get(10, TimeUnit.SECONDS));
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  static CompletableFuture<String> readAsync(InputStream stream) {
+    return CompletableFuture.supplyAsync(() -> {
+      try (stream) {
+        return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+  }
+}
