@@ -12,6 +12,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.mfagateway.config.ConfigLoader;
 import dev.mfagateway.config.GatewayConfig;
 import dev.mfagateway.config.InvalidConfigException;
+import dev.mfagateway.config.LoggingConfig;
 import dev.mfagateway.config.Mode;
 import dev.mfagateway.config.RouteConfig;
 import dev.mfagateway.config.SignatureMode;
@@ -30,6 +31,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +44,7 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -342,11 +345,12 @@ class HelmChartTest {
   }
 
   /**
-   * The rendered HOCON is loaded by the gateway's own loader, which validates every key. Runs for real once
-   * {@link ConfigLoader#fromString(String)} is implemented.
+   * The rendered HOCON is loaded by the gateway's own loader, which validates every key and checks that the files it
+   * names exist. In the pod the chart mounts them under /etc/mfa-gateway; here empty files under a temporary
+   * directory stand in for them.
    */
   @Test
-  void renderedConfigurationIsAcceptedByTheGatewaysConfigLoader() {
+  void renderedConfigurationIsAcceptedByTheGatewaysConfigLoader(@TempDir Path mounts) throws IOException {
     GatewayConfig defaults = load(configMapText(render(UnaryOperator.identity())));
     assertThat(defaults.mode()).isEqualTo(Mode.ENFORCE);
     assertThat(defaults.listen().port()).isEqualTo(8080);
@@ -355,7 +359,13 @@ class HelmChartTest {
     assertThat(defaults.auth().allowedTenants()).isEmpty();
     assertThat(defaults.server().shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
 
-    GatewayConfig production = load(configMapText(renderProduction()));
+    for (String file : List.of("tls/tls.crt", "tls/tls.key", "upstream-ca/ca.crt")) {
+      Files.createDirectories(mounts.resolve(file).getParent());
+      Files.createFile(mounts.resolve(file));
+    }
+    String productionText = configMapText(renderProduction());
+    assertThat(productionText).contains("\"/etc/mfa-gateway/tls/tls.crt\"");
+    GatewayConfig production = load(productionText.replace("\"/etc/mfa-gateway/", "\"" + mounts + "/"));
     assertThat(production.routes()).extracting(RouteConfig::name).containsExactly("graph", "arm", "partner-center");
     assertThat(production.routes().get(0).signature()).isEqualTo(SignatureMode.CLAIMS_ONLY);
     assertThat(production.routes().get(1).allowAppOnly()).isFalse();
@@ -363,22 +373,21 @@ class HelmChartTest {
     assertThat(production.auth().allowedTenants())
         .containsExactlyInAnyOrder("3f2a1c5e-8b7d-4e21-9a0f-6c4b2d1e7f90", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
     assertThat(production.auth().mfaValues()).containsExactly("mfa", "ngcmfa");
+    assertThat(production.auth().tokenCacheMaxEntries()).isEqualTo(200_000L);
     assertThat(production.listen().tls()).hasValueSatisfying(tls -> {
-      assertThat(tls.certFile()).isEqualTo(Paths.get("/etc/mfa-gateway/tls/tls.crt"));
-      assertThat(tls.keyFile()).isEqualTo(Paths.get("/etc/mfa-gateway/tls/tls.key"));
+      assertThat(tls.certFile()).isEqualTo(mounts.resolve("tls/tls.crt"));
+      assertThat(tls.keyFile()).isEqualTo(mounts.resolve("tls/tls.key"));
     });
-    assertThat(production.upstream().caFile()).contains(Paths.get("/etc/mfa-gateway/upstream-ca/ca.crt"));
+    assertThat(production.upstream().caFile()).contains(mounts.resolve("upstream-ca/ca.crt"));
     assertThat(production.upstream().poolMaxConnections()).isEqualTo(64);
     assertThat(production.limits().maxHeaderSize()).isEqualTo(32 * 1024);
+    assertThat(production.logging().accessLog()).isEqualTo(LoggingConfig.AccessLog.REFUSALS);
     assertThat(production.server().shutdownGrace()).isEqualTo(Duration.ofSeconds(45));
   }
 
   private static GatewayConfig load(String hocon) {
     try {
       return ConfigLoader.fromString(hocon);
-    } catch (UnsupportedOperationException e) {
-      return fail("ConfigLoader.fromString is not implemented on this branch yet (" + e.getMessage()
-          + "); this test passes once the config loader is merged");
     } catch (InvalidConfigException e) {
       return fail("the gateway refuses the chart's rendered configuration:\n" + String.join("\n", e.problems()));
     }
