@@ -15,12 +15,13 @@ ARG BASE_IMAGE=eclipse-temurin:21-jre
 ARG BUILD_IMAGE=eclipse-temurin:21-jdk
 
 FROM ${BUILD_IMAGE} AS build
+# Maven 3.9 reads MAVEN_ARGS from the environment: `--build-arg MAVEN_ARGS=-o` with the host's repository mounted
+# (`podman build -v "$HOME/.m2:/root/.m2:O" …`) builds without a network.
+ARG MAVEN_ARGS=""
 WORKDIR /src
 COPY mvnw pom.xml ./
 COPY .mvn/ .mvn/
 COPY gateway/pom.xml gateway/
-# Dependencies in their own layer: a source change does not download them again.
-RUN ./mvnw -B -q -pl gateway -am dependency:go-offline
 COPY gateway/src/ gateway/src/
 RUN ./mvnw -B -q -pl gateway -am package -DskipTests
 
@@ -29,16 +30,16 @@ ARG BASE_IMAGE
 ARG VERSION=0.1.0-SNAPSHOT
 ARG REVISION=unknown
 ARG CREATED=unknown
+ARG SOURCE_URL=unknown
 LABEL org.opencontainers.image.title="mfa-gateway" \
       org.opencontainers.image.description="Reverse proxy that forwards only Microsoft cloud API calls whose bearer token proves MFA" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.source="https://github.com/mfa-gateway/mfa-gateway" \
-      org.opencontainers.image.documentation="https://github.com/mfa-gateway/mfa-gateway/blob/main/README.md" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.base.name="${BASE_IMAGE}"
-RUN groupadd --system --gid 10001 mfa-gateway \
- && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin mfa-gateway
+RUN groupadd --gid 10001 mfa-gateway \
+ && useradd --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin mfa-gateway
 WORKDIR /opt/mfa-gateway
 # Heap share of the container's memory limit, overridable at run time (the chart sets it from jvm.maxRamPercentage);
 # the rest is left to Netty's direct buffers, metaspace and threads.

@@ -2,7 +2,10 @@
 # Builds the gateway's container image from the real Dockerfile without a Docker engine, runs it locked down the way
 # the Helm chart does, and checks it from the outside. Everything stays on loopback.
 #
-#   scripts/image-test.sh            lint, build (prebuilt target), run, check, clean up
+#   scripts/image-test.sh                lint, build the `prebuilt` target from the host's jar, run, check, clean up
+#   FULL_BUILD=1 scripts/image-test.sh   the same with the Dockerfile's default target: the jar is built inside the
+#                                        image by the Maven wrapper, offline, from the host's ~/.m2 mounted as an
+#                                        overlay (nothing is written back to it)
 #
 # Steps:
 #   1. Tools: installs buildah, podman and runc (and debootstrap) with apt-get when missing (needs root). Podman is
@@ -17,8 +20,9 @@
 #      Debian bookworm ships OpenJDK 17 only, so the stand-in is Debian's OpenJDK 17 JRE, NOT Temurin 21; the script
 #      says so in its output. The gateway targets Java 17, so the jar runs on both; the real base's digest is never
 #      checked here.
-#   5. Build: `podman build --target prebuilt` (the Dockerfile's offline target: it packs the host-built jar; the
-#      default target builds the jar inside the image and needs the JDK base image and Maven Central).
+#   5. Build: `podman build --target prebuilt` (packs the host-built jar). With FULL_BUILD=1 the default target
+#      instead, whose build stage needs BUILD_IMAGE (default eclipse-temurin:21-jdk): a stand-in is built the same way
+#      as the JRE one, from Debian's OpenJDK 17 JDK.
 #   6. Run, as the chart runs it: read-only root filesystem, tmpfs on /tmp, all capabilities dropped,
 #      no-new-privileges, the image's own user, `serve --config` with a config file mounted read-only, host network
 #      with every listener on 127.0.0.1. A tiny JWKS server and a tiny upstream (python3 http.server) run on loopback,
@@ -28,14 +32,15 @@
 #      token 401 `insufficient_user_authentication`, /metrics counts decisions, and `podman stop` (SIGTERM) ends the
 #      JVM within its grace without a SIGKILL.
 #
-# Environment: IMAGE (default localhost/mfa-gateway:image-test), BASE_IMAGE, REBUILD_JAR=1, KEEP=1 (leave the
-# container and temp dir for inspection).
+# Environment: IMAGE (default localhost/mfa-gateway:image-test), BASE_IMAGE, BUILD_IMAGE, FULL_BUILD=1,
+# REBUILD_JAR=1, KEEP=1 (leave the container and temp dir for inspection).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 IMAGE=${IMAGE:-localhost/mfa-gateway:image-test}
 BASE_IMAGE=${BASE_IMAGE:-eclipse-temurin:21-jre}
+BUILD_IMAGE=${BUILD_IMAGE:-eclipse-temurin:21-jdk}
 DOCKERFILE_UTILS_VERSION=0.16.3
 WORK=$(mktemp -d /tmp/mfa-gateway-image-test.XXXXXX)
 CONTAINER=mfa-gateway-image-test-$$
@@ -91,7 +96,7 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 CONF
   export CONTAINERS_CONF="$WORK/containers.conf"
-  ok "$(podman --version), $(buildah --version | cut -d' ' -f1-3), runc $(runc --version | head -1 | awk '{print $3}')"
+  ok "$(podman --version), $(buildah --version | cut -d' ' -f1-3), runc $(runc --version | awk 'NR == 1 {print $3}')"
 }
 
 lint_dockerfile() {
@@ -119,12 +124,19 @@ lint_dockerfile() {
   ok "DL3007: no :latest"
   ! grep -Eq '^WORKDIR +[^/]' Dockerfile || die "DL3000: WORKDIR must be absolute"
   ok "DL3000: absolute WORKDIR"
+  ! grep -E 'useradd' Dockerfile | grep -Evq -- '--no-log-init|-l ' \
+    || die "DL3046: useradd with a high UID needs --no-log-init"
+  ok "DL3046: useradd --no-log-init"
   ! grep -Eq '^HEALTHCHECK' Dockerfile || die "no HEALTHCHECK: Kubernetes probes the admin port"
   ok "no HEALTHCHECK"
 }
 
 build_jar() {
   say "3. jar"
+  if [[ "${FULL_BUILD:-0}" == 1 ]]; then
+    ok "built inside the image (FULL_BUILD=1)"
+    return
+  fi
   if [[ "${REBUILD_JAR:-0}" == 1 || ! -f gateway/target/mfa-gateway.jar ]]; then
     ./mvnw -B -q -pl gateway -am package -DskipTests
   fi
@@ -132,40 +144,59 @@ build_jar() {
   ok "gateway/target/mfa-gateway.jar ($(du -h gateway/target/mfa-gateway.jar | cut -f1))"
 }
 
-ensure_base_image() {
-  say "4. base image $BASE_IMAGE"
-  if podman image exists "$BASE_IMAGE"; then
-    ok "found in local storage: $(podman image inspect --format '{{.Id}}' "$BASE_IMAGE" | cut -c1-12)"
+# Makes sure image $1 is in local storage; otherwise builds a stand-in from Debian bookworm with package $2.
+ensure_stand_in() {
+  local image=$1 package=$2 name=$3
+  if podman image exists "$image"; then
+    ok "$image found in local storage: $(podman image inspect --format '{{.Id}}' "$image" | cut -c1-12)"
   else
-    echo "   not in local storage and no registry is reachable: building a stand-in from Debian packages"
-    local mirror rootfs="$WORK/rootfs"
+    echo "   $image is not in local storage and no registry is reachable: building a stand-in from Debian packages"
+    local mirror rootfs="$WORK/rootfs-$name"
     mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-    debootstrap --variant=minbase --include=openjdk-17-jre-headless bookworm "$rootfs" \
-      "${mirror:-http://deb.debian.org/debian}" >"$WORK/debootstrap.log" 2>&1 \
-      || { tail -20 "$WORK/debootstrap.log"; die "debootstrap failed"; }
+    debootstrap --variant=minbase --include="$package" bookworm "$rootfs" \
+      "${mirror:-http://deb.debian.org/debian}" >"$WORK/debootstrap-$name.log" 2>&1 \
+      || { tail -20 "$WORK/debootstrap-$name.log"; die "debootstrap failed"; }
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
     tar -C "$rootfs" -c . | podman import \
       --change 'ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64' \
       --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      - localhost/debian-jre:17 >/dev/null 2>"$WORK/import.log"
-    podman tag localhost/debian-jre:17 "$BASE_IMAGE"
-    ok "built localhost/debian-jre:17 and tagged it $BASE_IMAGE"
+      - "localhost/$name:17" >/dev/null 2>"$WORK/import-$name.log"
+    podman tag "localhost/$name:17" "$image"
+    rm -rf "$rootfs"
+    ok "built localhost/$name:17 ($package) and tagged it $image"
   fi
   local java_version
-  java_version=$(podman run --rm --network=none --entrypoint java "$BASE_IMAGE" -version 2>&1 | head -1)
-  echo "   NOTE: the base image's Java is: $java_version"
+  java_version=$(podman run --rm --network=none --entrypoint java "$image" -version 2>&1)
+  java_version=${java_version%%$'\n'*}
+  echo "   NOTE: the Java of $image is: $java_version"
   if [[ "$java_version" != *Temurin* ]]; then
-    echo "   NOTE: this is NOT eclipse-temurin:21-jre. Debian bookworm has OpenJDK 17 only, so this run proves the"
+    echo "   NOTE: this is NOT the real $image. Debian bookworm has OpenJDK 17 only, so this run proves the"
     echo "         Dockerfile, the user, the read-only filesystem and the gateway on Java 17; production builds use"
-    echo "         the real Temurin 21 base, whose digest this script does not check."
+    echo "         the real Temurin 21 image, whose digest this script does not check."
+  fi
+}
+
+ensure_base_images() {
+  say "4. base images"
+  ensure_stand_in "$BASE_IMAGE" openjdk-17-jre-headless debian-jre
+  if [[ "${FULL_BUILD:-0}" == 1 ]]; then
+    ensure_stand_in "$BUILD_IMAGE" openjdk-17-jdk-headless debian-jdk
   fi
 }
 
 build_image() {
-  say "5. build $IMAGE (target prebuilt)"
-  podman build --quiet --target prebuilt --build-arg "BASE_IMAGE=$BASE_IMAGE" \
+  local target=(--target prebuilt)
+  if [[ "${FULL_BUILD:-0}" == 1 ]]; then
+    target=(--build-arg "BUILD_IMAGE=$BUILD_IMAGE" --build-arg MAVEN_ARGS=-o --network=none
+      -v "$HOME/.m2:/root/.m2:O")
+    say "5. build $IMAGE (default target: the Maven wrapper builds the jar inside the image, offline)"
+  else
+    say "5. build $IMAGE (target prebuilt)"
+  fi
+  podman build --quiet "${target[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" \
     --build-arg "REVISION=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-    --build-arg "CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" -t "$IMAGE" . >"$WORK/build.log" 2>&1 \
+    --build-arg "CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    --build-arg "SOURCE_URL=$(git config --get remote.origin.url || echo unknown)" -t "$IMAGE" . >"$WORK/build.log" 2>&1 \
     || { cat "$WORK/build.log"; die "podman build failed"; }
   local user entrypoint healthcheck title
   user=$(podman image inspect --format '{{.Config.User}}' "$IMAGE")
@@ -301,7 +332,7 @@ check_running_gateway() {
 install_tools
 lint_dockerfile
 build_jar
-ensure_base_image
+ensure_base_images
 build_image
 start_loopback_peers
 run_gateway
