@@ -1,11 +1,81 @@
 package dev.mfagateway;
 
-/** Commands: serve | check-token | demo (SPEC §2). */
+import dev.mfagateway.admin.AdminServer;
+import dev.mfagateway.auth.Authenticator;
+import dev.mfagateway.config.ConfigLoader;
+import dev.mfagateway.config.GatewayConfig;
+import dev.mfagateway.config.InvalidConfigException;
+import dev.mfagateway.proxy.GatewayServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** Commands: serve | check-token | demo (SPEC §2). Exit codes: 0 done, 1 failed at run time, 2 usage or config. */
 public final class Main {
+  static final int USAGE = 2;
+  private static final String USAGE_TEXT =
+      "usage: mfa-gateway [serve] [--config FILE] | check-token [--config FILE] [--offline] [TOKEN|-] | demo";
+
   private Main() {}
 
-  public static void main(String[] args) {
-    System.err.println("being written");
-    System.exit(2);
+  public static void main(String[] args) throws InterruptedException {
+    List<String> arguments = new ArrayList<>(List.of(args));
+    String command = arguments.isEmpty() || arguments.get(0).startsWith("--") ? "serve" : arguments.remove(0);
+    switch (command) {
+      case "serve" -> serve(arguments);
+      case "check-token" -> System.exit(CheckTokenCommand.run(arguments, System.in, System.out, System.err));
+      case "demo" -> DemoCommand.run(arguments);
+      default -> exit(USAGE, "unknown command '" + command + "'\n" + USAGE_TEXT);
+    }
+  }
+
+  /** Runs the gateway until SIGTERM or SIGINT, then drains and exits 0. */
+  private static void serve(List<String> arguments) throws InterruptedException {
+    Optional<Path> configFile = Optional.empty();
+    for (int i = 0; i < arguments.size(); i++) {
+      if (arguments.get(i).equals("--config")) {
+        if (i + 1 == arguments.size()) {
+          exit(USAGE, "--config needs a FILE\n" + USAGE_TEXT);
+        }
+        configFile = Optional.of(Path.of(arguments.get(++i)));
+      } else {
+        exit(USAGE, "unexpected argument '" + arguments.get(i) + "'\n" + USAGE_TEXT);
+      }
+    }
+    GatewayConfig config;
+    try {
+      config = ConfigLoader.load(configFile);
+    } catch (InvalidConfigException e) {
+      e.problems().forEach(System.err::println);
+      System.exit(USAGE);
+      return;
+    }
+    Logger log = LogManager.getLogger(Main.class);
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(config);
+    } catch (Exception e) {
+      log.error("could not start: {}", e.toString());
+      System.exit(1);
+      return;
+    }
+    log.info("admin listening on {}", gateway.adminAddress());
+    CountDownLatch stop = new CountDownLatch(1);
+    SignalHandlers.onTermination(stop::countDown);
+    stop.await();
+    log.info("termination requested: draining for up to {}", config.server().shutdownGrace());
+    gateway.close();
+    System.exit(0);
+  }
+
+  private static void exit(int code, String message) {
+    System.err.println(message);
+    System.exit(code);
   }
 }

@@ -1,23 +1,109 @@
 package dev.mfagateway.auth;
 
+import dev.mfagateway.config.AuthConfig;
 import dev.mfagateway.config.Mode;
 import dev.mfagateway.config.RouteConfig;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The one entry point of the verdict: the request's `Authorization` header values, its request target and its route
- * → a {@link Decision}. Asynchronous because an unknown `kid` may wait for a key fetch; almost always already complete.
- * Knows nothing of Netty.
+ * → a {@link Decision}. Bearer extraction → token shape → cache lookup; on a miss the {@link TokenVerifier} (whose
+ * result may wait, without blocking, for a key fetch: the stage then completes on an HTTP client thread); then the
+ * route's audience and the {@link AccessPolicy}. Almost always already complete. Knows nothing of Netty.
  */
 public final class Authenticator {
+  private static final Logger LOG = LogManager.getLogger(Authenticator.class);
+  private static final Decision MALFORMED_TOKEN =
+      Decision.deny(Reason.MALFORMED_TOKEN, TokenVerifier.NOT_COMPACT_JWS);
+
+  private final SigningKeys signingKeys;
+  private final VerifiedTokens verifiedTokens;
+  private final TokenVerifier verifier;
+  private final AccessPolicy policy;
+  private final CryptoProviders.Choice crypto;
+
+  public Authenticator(AuthConfig config, SigningKeys signingKeys, VerifiedTokens verifiedTokens, Clock clock) {
+    this(config, signingKeys, verifiedTokens, CryptoProviders.select(), clock);
+  }
+
+  public Authenticator(
+      AuthConfig config,
+      SigningKeys signingKeys,
+      VerifiedTokens verifiedTokens,
+      CryptoProviders.Choice crypto,
+      Clock clock) {
+    this.signingKeys = signingKeys;
+    this.verifiedTokens = verifiedTokens;
+    this.verifier = new TokenVerifier(config, signingKeys, crypto, clock);
+    this.policy = new AccessPolicy(config);
+    this.crypto = crypto;
+  }
+
+  /** Builds the whole verdict on the system clock and logs the RSA provider; the caller starts the signing keys. */
+  public static Authenticator create(AuthConfig config) {
+    Clock clock = Clock.systemUTC();
+    SigningKeys keys = new SigningKeys(config, clock);
+    CryptoProviders.Choice crypto = CryptoProviders.select();
+    LOG.info("RSA signatures verified by the {} provider", crypto.name());
+    return new Authenticator(
+        config, keys, new VerifiedTokens(config.tokenCacheMaxEntries(), keys, clock), crypto, clock);
+  }
+
+  /** The JCA provider verifying signatures (`accp`, `conscrypt` or `jdk`), for the start log line and a metric. */
+  public CryptoProviders.Choice cryptoProvider() {
+    return crypto;
+  }
+
+  public SigningKeys signingKeys() {
+    return signingKeys;
+  }
+
+  public VerifiedTokens verifiedTokens() {
+    return verifiedTokens;
+  }
 
   public CompletionStage<Decision> authenticate(
       List<String> authorizationValues, String requestTarget, RouteConfig route) {
     BearerToken.Extraction extraction = BearerToken.extract(authorizationValues, requestTarget);
-    Decision decision =
-        extraction.refusal() != null ? extraction.refusal() : Decision.allow(TokenIdentity.UNKNOWN);
+    if (extraction.refusal() != null) {
+      return done(extraction.refusal(), authorizationValues, route);
+    }
+    String header = extraction.headerValue();
+    int start = extraction.tokenStart();
+    if (!JwsShape.isCompactJws(header, start)) {
+      return done(MALFORMED_TOKEN, authorizationValues, route);
+    }
+    VerifiedTokens.TokenHash hash = VerifiedTokens.hash(header, start);
+    VerifiedToken cached = verifiedTokens.get(hash);
+    if (cached != null) {
+      return done(judge(cached, route), authorizationValues, route);
+    }
+    return verifier
+        .verify(extraction.token(), route.signature())
+        .thenApply(
+            outcome -> {
+              if (outcome.refusal() != null) {
+                return applyMode(outcome.refusal(), authorizationValues, route);
+              }
+              if (outcome.token().signingKey() != null) {
+                verifiedTokens.put(hash, outcome.token());
+              }
+              return applyMode(judge(outcome.token(), route), authorizationValues, route);
+            });
+  }
+
+  private Decision judge(VerifiedToken token, RouteConfig route) {
+    var wrongAudience = verifier.checkAudience(token, route);
+    return wrongAudience.isPresent() ? wrongAudience.get() : policy.decide(token, route);
+  }
+
+  private static CompletionStage<Decision> done(
+      Decision decision, List<String> authorizationValues, RouteConfig route) {
     return CompletableFuture.completedFuture(applyMode(decision, authorizationValues, route));
   }
 

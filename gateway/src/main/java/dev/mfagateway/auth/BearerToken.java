@@ -4,19 +4,29 @@ import java.util.List;
 
 /**
  * Takes the token out of the request (RFC 6750 §2.1, SECURITY-NOTES §2.5): exactly one `Authorization` header of the
- * form `Bearer 1*SP token` (scheme case-insensitive), no token in the query string as well.
+ * form `Bearer 1*SP token` (scheme case-insensitive), no token in the query string as well. A query-string token
+ * alone is ignored (RFC 6750 §5.3), so such a request has no token.
  */
 public final class BearerToken {
+  private static final String ACCESS_TOKEN = "access_token";
+
   private BearerToken() {}
 
-  /** The outcome: either a token, or the refusal that ends the request. */
-  public record Extraction(String token, Decision refusal) {
-    static Extraction of(String token) {
-      return new Extraction(token, null);
+  /**
+   * The outcome: either the token, which starts at {@code tokenStart} in {@code headerValue} (kept in place so the
+   * cached path never copies it), or the refusal that ends the request.
+   */
+  public record Extraction(String headerValue, int tokenStart, Decision refusal) {
+    static Extraction of(String headerValue, int tokenStart) {
+      return new Extraction(headerValue, tokenStart, null);
     }
 
     static Extraction refused(Reason reason, String description) {
-      return new Extraction(null, Decision.deny(reason, description));
+      return new Extraction(null, 0, Decision.deny(reason, description));
+    }
+
+    public String token() {
+      return headerValue.substring(tokenStart);
     }
   }
 
@@ -25,13 +35,16 @@ public final class BearerToken {
       return Extraction.refused(
           Reason.MALFORMED_REQUEST, "several Authorization headers: send exactly one");
     }
-    if (hasQueryToken(requestTarget)) {
+    boolean queryToken = hasQueryToken(requestTarget);
+    if (authorizationValues.isEmpty()) {
+      return Extraction.refused(Reason.MISSING_TOKEN, queryToken
+          ? "a token in the query string (access_token) is not accepted: send Authorization: Bearer <token>"
+          : "no Authorization header: send Authorization: Bearer <token>");
+    }
+    if (queryToken) {
       return Extraction.refused(
           Reason.MALFORMED_REQUEST,
-          "token in the query string (access_token): send it only in the Authorization header");
-    }
-    if (authorizationValues.isEmpty()) {
-      return Extraction.refused(Reason.MISSING_TOKEN, "no Authorization header: send Authorization: Bearer <token>");
+          "token also in the query string (access_token): send it only in the Authorization header");
     }
     String value = authorizationValues.get(0);
     if (value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -42,25 +55,24 @@ public final class BearerToken {
     while (start < value.length() && value.charAt(start) == ' ') {
       start++;
     }
-    String token = value.substring(start);
-    if (token.isEmpty() || !isB64Token(token)) {
+    if (!isB64Token(value, start)) {
       return Extraction.refused(
           Reason.MALFORMED_REQUEST, "Authorization header is not of the form 'Bearer <token>'");
     }
-    return Extraction.of(token);
+    return Extraction.of(value, start);
   }
 
   /** RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". */
-  private static boolean isB64Token(String token) {
-    int i = 0;
-    int n = token.length();
-    while (i < n && isB64Char(token.charAt(i))) {
+  private static boolean isB64Token(String value, int start) {
+    int i = start;
+    int n = value.length();
+    while (i < n && isB64Char(value.charAt(i))) {
       i++;
     }
-    if (i == 0) {
+    if (i == start) {
       return false;
     }
-    while (i < n && token.charAt(i) == '=') {
+    while (i < n && value.charAt(i) == '=') {
       i++;
     }
     return i == n;
@@ -75,18 +87,17 @@ public final class BearerToken {
 
   /** Whether the query string carries an `access_token` parameter (RFC 6750 §2.3), compared before any decoding. */
   private static boolean hasQueryToken(String requestTarget) {
-    int q = requestTarget.indexOf('?');
-    if (q < 0) {
-      return false;
-    }
-    int fragment = requestTarget.indexOf('#', q);
-    String query = requestTarget.substring(q + 1, fragment < 0 ? requestTarget.length() : fragment);
-    for (String parameter : query.split("&", -1)) {
-      int eq = parameter.indexOf('=');
-      String name = eq < 0 ? parameter : parameter.substring(0, eq);
-      if (name.equals("access_token")) {
+    int end = requestTarget.indexOf('#');
+    end = end < 0 ? requestTarget.length() : end;
+    int parameter = requestTarget.indexOf('?');
+    while (parameter >= 0 && parameter < end) {
+      int nameStart = parameter + 1;
+      int nameEnd = nameStart + ACCESS_TOKEN.length();
+      if (requestTarget.startsWith(ACCESS_TOKEN, nameStart)
+          && (nameEnd == end || requestTarget.charAt(nameEnd) == '=' || requestTarget.charAt(nameEnd) == '&')) {
         return true;
       }
+      parameter = requestTarget.indexOf('&', nameStart);
     }
     return false;
   }

@@ -1,0 +1,155 @@
+package dev.mfagateway.admin;
+
+import dev.mfagateway.config.Endpoint;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The admin listener (`gateway.admin`): `/healthz` (200 while the process serves), `/readyz` (200 only while
+ * {@code readiness} says so, 503 otherwise) and `/metrics` (Prometheus text 0.0.4, or OpenMetrics when the `Accept`
+ * header asks for it). Anything else is 404. Small requests only; one event-loop thread of its own.
+ */
+public final class AdminServer implements AutoCloseable {
+  private static final int MAX_REQUEST = 16 * 1024;
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  static final String OPENMETRICS_TEXT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+  private final Endpoint endpoint;
+  private final BooleanSupplier readiness;
+  private final PrometheusMeterRegistry registry;
+  private MultiThreadIoEventLoopGroup group;
+  private Channel listener;
+
+  public AdminServer(Endpoint endpoint, BooleanSupplier readiness, PrometheusMeterRegistry registry) {
+    this.endpoint = endpoint;
+    this.readiness = readiness;
+    this.registry = registry;
+  }
+
+  public synchronized void start() throws InterruptedException {
+    group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("admin", true), NioIoHandler.newFactory());
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel channel) {
+                    channel
+                        .pipeline()
+                        .addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST), new Endpoints());
+                  }
+                });
+    try {
+      listener = bootstrap.bind(endpoint.host(), endpoint.port()).sync().channel();
+    } catch (RuntimeException | InterruptedException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+      throw e;
+    }
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) listener.localAddress();
+  }
+
+  @Override
+  public synchronized void close() throws InterruptedException {
+    if (listener != null) {
+      listener.close().sync();
+      listener = null;
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+  }
+
+  private final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      if (!request.decoderResult().isSuccess()) {
+        respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request\n", false);
+        return;
+      }
+      String path = new QueryStringDecoder(request.uri()).path();
+      boolean get = request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
+      switch (path) {
+        case "/healthz" -> answer(ctx, request, get, HttpResponseStatus.OK, "text/plain", "ok\n");
+        case "/readyz" ->
+            answer(
+                ctx, request, get,
+                readiness.getAsBoolean() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "text/plain",
+                readiness.getAsBoolean() ? "ready\n" : "not ready\n");
+        case "/metrics" -> {
+          String accept = request.headers().get(HttpHeaderNames.ACCEPT, "");
+          String type =
+              accept.contains("application/openmetrics-text")
+                  ? OPENMETRICS_TEXT
+                  : PROMETHEUS_TEXT;
+          answer(ctx, request, get, HttpResponseStatus.OK, type, get ? registry.scrape(type) : "");
+        }
+        default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n", true);
+      }
+    }
+
+    private void answer(
+        ChannelHandlerContext ctx, FullHttpRequest request, boolean get, HttpResponseStatus status, String type,
+        String body) {
+      if (get) {
+        respond(ctx, request, status, type, body, true);
+      } else {
+        respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "use GET\n", true);
+      }
+    }
+
+    private void respond(
+        ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String type, String body,
+        boolean keepAlive) {
+      byte[] bytes = request.method().equals(HttpMethod.HEAD) ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+      ByteBuf content = ctx.alloc().buffer(bytes.length).writeBytes(bytes);
+      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+      response.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+      response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+      if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
+        response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+      }
+      boolean open = keepAlive && HttpUtil.isKeepAlive(request);
+      if (!open) {
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
+      var written = ctx.writeAndFlush(response);
+      if (!open) {
+        written.addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+  }
+}

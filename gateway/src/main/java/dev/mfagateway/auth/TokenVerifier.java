@@ -1,0 +1,375 @@
+package dev.mfagateway.auth;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.nimbusds.jose.Header;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.BadJWSException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.mfagateway.config.AuthConfig;
+import dev.mfagateway.config.RouteConfig;
+import dev.mfagateway.config.SignatureMode;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.text.ParseException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+
+/**
+ * The route-independent checks of SPEC §8, in its order: token shape → algorithm → key → signature → required claims →
+ * lifetime → issuer. Nimbus's {@link DefaultJWTProcessor} (no JWE key selector: JWS only) checks `typ`, matches the
+ * key to the header among the configured algorithms and verifies the signature through the chosen JCA provider; the
+ * claims are checked here, afterwards,
+ * from the raw JSON, so that a claim of the wrong type or a JSON {@code null} gets its own reason in the right order.
+ * Each check is also callable on its own, for `check-token`.
+ */
+public final class TokenVerifier {
+  /** Latest accepted `exp`: 9999-12-31T23:59:59Z. */
+  private static final long MAX_NUMERIC_DATE = 253_402_300_799L;
+
+  static final String NOT_COMPACT_JWS =
+      "token is not a compact JWS: three base64url segments separated by dots, no padding or whitespace";
+
+  /** The result: a verified token, or the refusal. */
+  public record Outcome(VerifiedToken token, Decision refusal) {
+    static Outcome refused(Reason reason, String description) {
+      return new Outcome(null, Decision.deny(reason, description));
+    }
+  }
+
+  /** A token past the shape and algorithm checks. */
+  public record ParsedToken(SignedJWT jwt, JWSHeader header) {}
+
+  /** Hands the key found by {@link SigningKeys}, converted for the JCA provider, to the processor's key selector. */
+  private record KeyContext(SigningKeys.SigningKey key, PublicKey verificationKey) implements SecurityContext {}
+
+  private final AuthConfig config;
+  private final Set<JWSAlgorithm> algorithms;
+  private final SigningKeys signingKeys;
+  private final Clock clock;
+  private final DefaultJWTProcessor<KeyContext> processor;
+  private final LoadingCache<SigningKeys.SigningKey, PublicKey> providerKeys;
+
+  public TokenVerifier(AuthConfig config, SigningKeys signingKeys, CryptoProviders.Choice crypto, Clock clock) {
+    this.config = config;
+    this.algorithms = config.algorithms().stream().map(JWSAlgorithm::parse).collect(Collectors.toUnmodifiableSet());
+    this.signingKeys = signingKeys;
+    this.clock = clock;
+    this.processor = newProcessor(algorithms, crypto);
+    this.providerKeys = Caffeine.newBuilder().weakKeys().build(key -> forProvider(key.publicKey(), crypto));
+  }
+
+  /**
+   * The key as the provider's own key object, so that each verification does not convert it again (a native provider
+   * would otherwise copy the key into native memory on every call). Falls back to the key as it is.
+   */
+  private static PublicKey forProvider(PublicKey key, CryptoProviders.Choice crypto) {
+    if (crypto.provider().isEmpty()) {
+      return key;
+    }
+    try {
+      return (PublicKey) KeyFactory.getInstance(key.getAlgorithm(), crypto.provider().get()).translateKey(key);
+    } catch (GeneralSecurityException | RuntimeException notTranslatable) {
+      return key;
+    }
+  }
+
+  private static DefaultJWTProcessor<KeyContext> newProcessor(
+      Set<JWSAlgorithm> algorithms, CryptoProviders.Choice crypto) {
+    DefaultJWTProcessor<KeyContext> processor =
+        new DefaultJWTProcessor<>() {
+          // Claims are read and checked by TokenVerifier after the signature, from the raw payload.
+          @Override
+          protected JWTClaimsSet extractJWTClaimsSet(JWT jwt) {
+            return new JWTClaimsSet.Builder().build();
+          }
+        };
+    processor.setJWSTypeVerifier(DefaultJOSEObjectTypeVerifier.JWT);
+    // As Nimbus's JWSVerificationKeySelector (allowlisted algorithm, key fitting the header), but over the one key found
+    // by kid, already converted: converting a JWK to a Java key on every call costs more than the verification.
+    processor.setJWSKeySelector(
+        (header, context) -> algorithms.contains(header.getAlgorithm())
+                && JWKMatcher.forJWSHeader(header).matches(context.key().jwk())
+            ? List.of(context.verificationKey())
+            : List.of());
+    processor.setJWTClaimsSetVerifier((claims, context) -> {});
+    DefaultJWSVerifierFactory verifiers = new DefaultJWSVerifierFactory();
+    crypto.provider().ifPresent(provider -> verifiers.getJCAContext().setProvider(provider));
+    processor.setJWSVerifierFactory(verifiers);
+    return processor;
+  }
+
+  /** All route-independent checks; on a `claims-only` route the key and signature steps are skipped. */
+  public CompletionStage<Outcome> verify(String token, SignatureMode signature) {
+    ParsedToken parsed;
+    try {
+      parsed = parse(token);
+    } catch (Refused refused) {
+      return CompletableFuture.completedFuture(refused.outcome);
+    }
+    if (signature == SignatureMode.CLAIMS_ONLY) {
+      return CompletableFuture.completedFuture(checkClaims(parsed, null));
+    }
+    String kid = parsed.header().getKeyID();
+    if (kid == null) {
+      return CompletableFuture.completedFuture(
+          Outcome.refused(Reason.UNKNOWN_KEY, "token header has no kid: the gateway selects signing keys by kid"));
+    }
+    return signingKeys
+        .find(kid)
+        .thenApply(
+            lookup -> {
+              if (lookup.key() == null) {
+                return Outcome.refused(lookup.missing(), describeMissingKey(lookup.missing()));
+              }
+              Optional<Decision> badSignature = checkSignature(parsed, lookup.key());
+              return badSignature.isPresent() ? new Outcome(null, badSignature.get()) : checkClaims(parsed, lookup.key());
+            })
+        .exceptionally(unexpected -> Outcome.refused(Reason.BAD_SIGNATURE, "token signature could not be verified"));
+  }
+
+  static String describeMissingKey(Reason missing) {
+    return missing == Reason.KEYS_UNAVAILABLE
+        ? "the directory's signing keys are not loaded yet: retry shortly"
+        : "token signing key (kid) is not among the directory's current keys: acquire a new token";
+  }
+
+  /** Shape, header and algorithm: `malformed_token` or `algorithm_not_allowed`. */
+  public ParsedToken parse(String token) throws Refused {
+    if (!JwsShape.isCompactJws(token)) {
+      throw new Refused(Reason.MALFORMED_TOKEN, NOT_COMPACT_JWS);
+    }
+    String[] parts = token.split("\\.", 3);
+    Header header;
+    try {
+      header = Header.parse(new Base64URL(parts[0]));
+    } catch (ParseException e) {
+      throw new Refused(Reason.MALFORMED_TOKEN, "token header is not a valid JOSE header");
+    }
+    if (!(header instanceof JWSHeader jwsHeader)) {
+      throw new Refused(Reason.ALGORITHM_NOT_ALLOWED,
+          "token is not signed (alg none) or is encrypted: send a signed access token");
+    }
+    if (header.getType() != null && !JOSEObjectType.JWT.equals(header.getType())) {
+      throw new Refused(Reason.MALFORMED_TOKEN, "token header typ must be JWT or absent");
+    }
+    if (!algorithms.contains(jwsHeader.getAlgorithm())) {
+      throw new Refused(Reason.ALGORITHM_NOT_ALLOWED,
+          "token signing algorithm is not allowed here (allowed: " + String.join(", ", config.algorithms()) + ")");
+    }
+    try {
+      return new ParsedToken(new SignedJWT(new Base64URL(parts[0]), new Base64URL(parts[1]), new Base64URL(parts[2])),
+          jwsHeader);
+    } catch (ParseException e) {
+      throw new Refused(Reason.MALFORMED_TOKEN, "token is not a valid signed JWT");
+    }
+  }
+
+  /** `bad_signature` (or `unknown_key` when the key cannot verify this algorithm), else empty. */
+  public Optional<Decision> checkSignature(ParsedToken parsed, SigningKeys.SigningKey key) {
+    try {
+      processor.process(parsed.jwt(), new KeyContext(key, providerKeys.get(key)));
+      return Optional.empty();
+    } catch (BadJWSException | JOSEException e) {
+      return Optional.of(Decision.deny(Reason.BAD_SIGNATURE,
+          "token signature does not verify: the token was altered or not issued by the directory"));
+    } catch (BadJOSEException e) {
+      return Optional.of(Decision.deny(Reason.UNKNOWN_KEY,
+          "token signing key (kid) cannot verify this token's algorithm"));
+    }
+  }
+
+  /** The claims as a JSON object, or `malformed_token`. */
+  public Map<String, Object> claims(ParsedToken parsed) throws Refused {
+    Map<String, Object> claims = parsed.jwt().getPayload().toJSONObject();
+    if (claims == null) {
+      throw new Refused(Reason.MALFORMED_TOKEN, "token payload is not a JSON object");
+    }
+    return claims;
+  }
+
+  private Outcome checkClaims(ParsedToken parsed, SigningKeys.SigningKey key) {
+    try {
+      Map<String, Object> claims = claims(parsed);
+      Optional<Decision> refusal = checkRequiredClaims(claims)
+          .or(() -> checkLifetime(claims))
+          .or(() -> checkIssuer(claims, key));
+      return refusal.map(decision -> new Outcome(null, decision))
+          .orElseGet(() -> new Outcome(toVerifiedToken(claims, key), null));
+    } catch (Refused refused) {
+      return refused.outcome;
+    }
+  }
+
+  /** `exp` a number within range and `tid` a non-empty string; `nbf` and `iat`, when present, numbers. */
+  public Optional<Decision> checkRequiredClaims(Map<String, Object> claims) {
+    Object exp = claims.get("exp");
+    if (exp == null) {
+      return invalidClaim("token has no exp claim (or it is null): the gateway accepts only expiring tokens");
+    }
+    if (!(exp instanceof Number number) || !Double.isFinite(number.doubleValue())) {
+      return invalidClaim("token exp claim is not a number");
+    }
+    if (number.doubleValue() < 0 || number.doubleValue() > MAX_NUMERIC_DATE) {
+      return invalidClaim("token exp claim is out of range");
+    }
+    for (String name : List.of("nbf", "iat")) {
+      Object value = claims.get(name);
+      if (claims.containsKey(name) && !(value instanceof Number n && Double.isFinite(n.doubleValue()))) {
+        return invalidClaim("token " + name + " claim is not a number");
+      }
+    }
+    if (!(claims.get("tid") instanceof String tid) || tid.isEmpty()) {
+      return invalidClaim("token has no tid claim, or it is not a non-empty string");
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Decision> invalidClaim(String description) {
+    return Optional.of(Decision.deny(Reason.INVALID_CLAIM, description));
+  }
+
+  /** `expired` at `exp` + skew; `not_yet_valid` when `nbf` or `iat` lies beyond now + skew (Nimbus's semantics). */
+  public Optional<Decision> checkLifetime(Map<String, Object> claims) {
+    long now = clock.millis();
+    long skew = config.clockSkew().toMillis();
+    if (now >= millis(claims.get("exp")) + skew) {
+      return Optional.of(Decision.deny(Reason.EXPIRED, "token expired: acquire a new one"));
+    }
+    for (String name : List.of("nbf", "iat")) {
+      if (claims.get(name) instanceof Number && millis(claims.get(name)) > now + skew) {
+        return Optional.of(Decision.deny(Reason.NOT_YET_VALID,
+            "token is not valid yet (" + name + " is in the future beyond the allowed clock skew): check clocks"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static long millis(Object numericDate) {
+    return (long) (((Number) numericDate).doubleValue() * 1000);
+  }
+
+  /**
+   * `iss` equals a configured issuer with `{tenantid}` replaced by the token's `tid`, and, when the signing key has an
+   * `issuer` member, that one too, substituted the same way.
+   */
+  public Optional<Decision> checkIssuer(Map<String, Object> claims, SigningKeys.SigningKey key) {
+    if (!(claims.get("iss") instanceof String iss)) {
+      return wrongIssuer("token has no iss claim string");
+    }
+    String tid = (String) claims.get("tid");
+    if (config.issuers().stream().noneMatch(template -> substitute(template, tid).equals(iss))) {
+      return wrongIssuer("token issuer (iss) is not one of the configured issuers for the token's tenant (tid): "
+          + String.join(", ", config.issuers()));
+    }
+    if (key != null && key.issuer().isPresent() && !substitute(key.issuer().get(), tid).equals(iss)) {
+      return wrongIssuer("token issuer (iss) does not match the issuer of its signing key");
+    }
+    return Optional.empty();
+  }
+
+  /** The route-dependent last step: the token's `aud` (string or array) holds one of the route's audiences. */
+  public Optional<Decision> checkAudience(VerifiedToken token, RouteConfig route) {
+    for (String audience : token.audiences()) {
+      if (route.audiences().contains(audience)) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(Decision.deny(Reason.WRONG_AUDIENCE,
+        "token audience (aud) is not this route's: request a token for " + String.join(" or ", route.audiences()),
+        token.identity()));
+  }
+
+  private static Optional<Decision> wrongIssuer(String description) {
+    return Optional.of(Decision.deny(Reason.WRONG_ISSUER, description));
+  }
+
+  private static String substitute(String template, String tid) {
+    return template.replace("{tenantid}", tid);
+  }
+
+  /**
+   * The facts the policy needs, read from claims that passed {@link #checkRequiredClaims}. Public for `check-token`,
+   * which explains every check even after one failed.
+   */
+  public static VerifiedToken toVerifiedToken(Map<String, Object> claims, SigningKeys.SigningKey key) {
+    String tid = (String) claims.get("tid");
+    String appId = string(claims.get("appid")).orElse(string(claims.get("azp")).orElse(null));
+    List<String> appIds = new ArrayList<>(2);
+    for (String name : List.of("appid", "azp")) {
+      string(claims.get(name)).ifPresent(id -> appIds.add(id.toLowerCase(Locale.ROOT)));
+    }
+    boolean appOnly = "app".equals(claims.get("idtyp"))
+        || !(claims.get("scp") instanceof String scp) || scp.isBlank();
+    return new VerifiedToken(
+        key,
+        millis(claims.get("exp")),
+        new TokenIdentity(tid, appId, string(claims.get("oid")).orElse(null)),
+        tid.toLowerCase(Locale.ROOT),
+        audiences(claims.get("aud")),
+        List.copyOf(appIds),
+        appOnly,
+        amr(claims));
+  }
+
+  private static Optional<String> string(Object value) {
+    return value instanceof String s ? Optional.of(s) : Optional.empty();
+  }
+
+  /** `aud` as a string or an array of strings; anything else is no audience. */
+  private static List<String> audiences(Object aud) {
+    if (aud instanceof String single) {
+      return List.of(single);
+    }
+    return aud instanceof List<?> list ? strings(list) : List.of();
+  }
+
+  private static VerifiedToken.Amr amr(Map<String, Object> claims) {
+    if (!claims.containsKey("amr") || claims.get("amr") == null) {
+      return new VerifiedToken.Amr(VerifiedToken.Amr.Form.ABSENT, List.of());
+    }
+    return claims.get("amr") instanceof List<?> methods
+        ? new VerifiedToken.Amr(VerifiedToken.Amr.Form.ARRAY, strings(methods))
+        : new VerifiedToken.Amr(VerifiedToken.Amr.Form.NOT_AN_ARRAY, List.of());
+  }
+
+  private static List<String> strings(List<?> values) {
+    return values.stream().filter(String.class::isInstance).map(String.class::cast).toList();
+  }
+
+  /** A check that refused the token. */
+  public static final class Refused extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final transient Outcome outcome;
+
+    Refused(Reason reason, String description) {
+      super(reason.wireName(), null, false, false);
+      this.outcome = Outcome.refused(reason, description);
+    }
+
+    public Decision decision() {
+      return outcome.refusal();
+    }
+  }
+}

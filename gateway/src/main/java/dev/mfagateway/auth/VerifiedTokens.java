@@ -1,0 +1,113 @@
+package dev.mfagateway.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import java.nio.ByteBuffer;
+import java.security.DigestException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Verified tokens, so the signature is checked once per token rather than once per request. Keyed by the SHA-256 of
+ * the exact token string (only strictly shaped tokens reach it, so one token has one key); holds the verified
+ * facts, never a route's verdict. Bounded in entries and memory: each entry weighs one unit per started KiB of what
+ * it retains, and the total weight is at most `token-cache-max-entries`. An entry expires at the token's `exp` and
+ * stops counting as soon as its signing key is no longer in the JWKS.
+ */
+public final class VerifiedTokens {
+  /** SHA-256 of a token, as four longs. */
+  public record TokenHash(long a, long b, long c, long d) {}
+
+  /** Hit and miss counts since start, and the current number of entries. */
+  public record Stats(long hits, long misses, long size) {}
+
+  private static final int CHUNK = 512;
+  private static final ThreadLocal<Sha256> SHA256 = ThreadLocal.withInitial(Sha256::new);
+
+  private final Cache<TokenHash, VerifiedToken> cache;
+  private final SigningKeys signingKeys;
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+
+  public VerifiedTokens(long maxEntries, SigningKeys signingKeys, Clock clock) {
+    this.signingKeys = signingKeys;
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumWeight(maxEntries)
+            .weigher((TokenHash hash, VerifiedToken token) -> 1 + token.estimatedBytes() / 1024)
+            .expireAfter(Expiry.creating((TokenHash hash, VerifiedToken token) ->
+                Duration.ofMillis(token.expiresAtMillis() - clock.millis())))
+            .ticker(() -> clock.millis() * 1_000_000L)
+            .executor(Runnable::run)
+            .build();
+  }
+
+  /** The verified token for this hash, if cached, unexpired, and its signing key is still current. */
+  public VerifiedToken get(TokenHash hash) {
+    VerifiedToken token = cache.getIfPresent(hash);
+    if (token != null && !signingKeys.isCurrent(token.signingKey())) {
+      cache.invalidate(hash);
+      token = null;
+    }
+    (token == null ? misses : hits).increment();
+    return token;
+  }
+
+  /** Caches a token whose signature was verified (never one from a `claims-only` route). */
+  public void put(TokenHash hash, VerifiedToken token) {
+    if (token.signingKey() == null) {
+      throw new IllegalArgumentException("only signature-verified tokens are cached");
+    }
+    cache.put(hash, token);
+  }
+
+  public Stats stats() {
+    cache.cleanUp();
+    return new Stats(hits.sum(), misses.sum(), cache.estimatedSize());
+  }
+
+  /** The SHA-256 of a token's characters (ASCII, as the shape check ensured), without allocating a byte copy. */
+  public static TokenHash hash(String token) {
+    return hash(token, 0);
+  }
+
+  /** The hash of {@code text} from index {@code start} to its end. */
+  public static TokenHash hash(String text, int start) {
+    return SHA256.get().hash(text, start);
+  }
+
+  private static final class Sha256 {
+    private final MessageDigest digest;
+    private final byte[] chunk = new byte[CHUNK];
+    private final byte[] out = new byte[32];
+
+    Sha256() {
+      try {
+        digest = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every JDK has SHA-256", e);
+      }
+    }
+
+    TokenHash hash(String text, int start) {
+      for (int from = start; from < text.length(); from += CHUNK) {
+        int end = Math.min(text.length(), from + CHUNK);
+        for (int i = from; i < end; i++) {
+          chunk[i - from] = (byte) text.charAt(i);
+        }
+        digest.update(chunk, 0, end - from);
+      }
+      try {
+        digest.digest(out, 0, out.length);
+      } catch (DigestException e) {
+        throw new IllegalStateException("a 32-byte buffer holds a SHA-256", e);
+      }
+      ByteBuffer words = ByteBuffer.wrap(out);
+      return new TokenHash(words.getLong(), words.getLong(), words.getLong(), words.getLong());
+    }
+  }
+}

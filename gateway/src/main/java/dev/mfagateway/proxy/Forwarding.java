@@ -1,0 +1,133 @@
+package dev.mfagateway.proxy;
+
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.URI;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Header hygiene between client and upstream (SPEC §5, §8): hop-by-hop and `Connection`-nominated headers are removed
+ * first, then the proxy headers are added. The request target is copied as the client sent it, never decoded.
+ */
+final class Forwarding {
+  static final String X_FORWARDED_FOR = "x-forwarded-for";
+  static final String X_FORWARDED_PROTO = "x-forwarded-proto";
+  static final String X_FORWARDED_HOST = "x-forwarded-host";
+
+  /** RFC 9110 §7.6.1 plus the legacy ones; `HTTP2-Settings` only ever travels with `Upgrade` (h2c). */
+  private static final List<String> HOP_BY_HOP =
+      List.of(
+          "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
+          "trailer", "transfer-encoding", "upgrade", "http2-settings");
+
+  private static final Pattern SANE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._~:-]{1,128}");
+
+  private Forwarding() {}
+
+  /** The client's `X-Request-Id` when it is exactly one sane value, otherwise a new UUID. */
+  static String requestId(HttpHeaders headers) {
+    List<String> values = headers.getAll(Refusal.REQUEST_ID);
+    if (values.size() == 1 && SANE_REQUEST_ID.matcher(values.get(0)).matches()) {
+      return values.get(0);
+    }
+    return UUID.randomUUID().toString();
+  }
+
+  /** The header names the `Connection` header nominates, lower-cased. */
+  static Set<String> nominated(HttpHeaders headers) {
+    Set<String> names = new HashSet<>();
+    for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+      for (String name : value.split(",")) {
+        String trimmed = name.trim();
+        if (!trimmed.isEmpty()) {
+          names.add(trimmed.toLowerCase(Locale.ROOT));
+        }
+      }
+    }
+    return names;
+  }
+
+  /**
+   * The request as the upstream sees it. The body is streamed separately; its framing is kept: chunked stays chunked,
+   * a `Content-Length` stays. `Expect` is not forwarded: the gateway answers `100 Continue` itself.
+   */
+  static HttpRequest upstreamRequest(
+      HttpRequest client, URI upstream, String clientAddress, boolean clientTls, String requestId) {
+    HttpHeaders headers = client.headers().copy();
+    boolean chunked = HttpUtil.isTransferEncodingChunked(client);
+    String clientHost = headers.get(HttpHeaderNames.HOST);
+    removeHopByHop(headers);
+    headers.remove(HttpHeaderNames.EXPECT);
+
+    List<String> forwardedFor = headers.getAll(X_FORWARDED_FOR);
+    String chain = forwardedFor.isEmpty() ? clientAddress : String.join(", ", forwardedFor) + ", " + clientAddress;
+    headers.set(X_FORWARDED_FOR, chain);
+    headers.set(X_FORWARDED_PROTO, clientTls ? "https" : "http");
+    if (clientHost != null) {
+      headers.set(X_FORWARDED_HOST, clientHost);
+    } else {
+      headers.remove(X_FORWARDED_HOST);
+    }
+    headers.set(Refusal.REQUEST_ID, requestId);
+    headers.set(HttpHeaderNames.HOST, authority(upstream));
+    if (chunked) {
+      headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    return new DefaultHttpRequest(HttpVersion.HTTP_1_1, client.method(), client.uri(), headers);
+  }
+
+  /** What the client gets, and whether its connection can stay open after this response. */
+  record ClientResponse(HttpResponse response, boolean keepAlive) {}
+
+  /**
+   * The upstream's response for the client: hop-by-hop headers removed, framing chosen for the client's HTTP version,
+   * the request id echoed. {@code bodiless} is true for responses that never carry a body (HEAD, 204, 304).
+   */
+  static ClientResponse clientResponse(
+      HttpResponse upstream, String requestId, HttpVersion clientVersion, boolean bodiless, boolean keepAlive) {
+    HttpHeaders headers = upstream.headers().copy();
+    boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+    removeHopByHop(headers);
+    headers.set(Refusal.REQUEST_ID, requestId);
+    boolean open = keepAlive;
+    if (!bodiless && !hasLength) {
+      if (clientVersion.equals(HttpVersion.HTTP_1_1)) {
+        headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      } else {
+        open = false;
+      }
+    }
+    if (!open) {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    return new ClientResponse(new DefaultHttpResponse(HttpVersion.HTTP_1_1, upstream.status(), headers), open);
+  }
+
+  private static void removeHopByHop(HttpHeaders headers) {
+    Set<String> nominated = nominated(headers);
+    for (String name : HOP_BY_HOP) {
+      headers.remove(name);
+    }
+    for (String name : nominated) {
+      headers.remove(name);
+    }
+  }
+
+  private static String authority(URI upstream) {
+    return upstream.getPort() < 0 ? upstream.getHost() : upstream.getHost() + ":" + upstream.getPort();
+  }
+}

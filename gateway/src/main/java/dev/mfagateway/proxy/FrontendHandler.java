@@ -1,0 +1,575 @@
+package dev.mfagateway.proxy;
+
+import dev.mfagateway.auth.Authenticator;
+import dev.mfagateway.auth.Decision;
+import dev.mfagateway.auth.Reason;
+import dev.mfagateway.config.RouteConfig;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One client connection: decode, check the HTTP shape, ask the {@link Authenticator}, then forward or refuse, and
+ * stream the response back. Requests are served one at a time, in order: messages that arrive while an exchange is
+ * under way wait in {@link #waiting}, and reading stops until they can be taken. Bodies stream with backpressure: a
+ * side that cannot write stops the other side from reading.
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
+  private static final Logger LOG = LogManager.getLogger(FrontendHandler.class);
+
+  private enum Phase {
+    /** Waiting for the next request head. */
+    IDLE,
+    /** Head received; waiting for the verdict and then an upstream connection. Body parts wait. */
+    DECIDING,
+    /** Upstream attached: request body parts are forwarded as they come. */
+    FORWARDING,
+    /** The gateway answered itself (or the upstream finished early): the rest of the request body is dropped. */
+    DISCARDING,
+    /** The connection is closing: everything is dropped. */
+    CLOSED
+  }
+
+  private final GatewayContext gateway;
+  private final ResponseEncoder encoder;
+  private final ArrayDeque<HttpObject> waiting = new ArrayDeque<>();
+  private ChannelHandlerContext ctx;
+  private Phase phase = Phase.IDLE;
+  /** Set when a request head timed out while another exchange was under way: answered 408 once it ends. */
+  private boolean headTimedOut;
+
+  // The current exchange.
+  private long exchange;
+  private HttpRequest request;
+  private RouteConfig route;
+  private String requestId;
+  private boolean keepAlive;
+  private boolean requestDone;
+  private boolean responseStarted;
+  private boolean responseDone;
+  private boolean upstreamResponseDone;
+  private boolean upstreamReusable;
+  private boolean skippingInterim;
+  private Channel upstream;
+  private ScheduledFuture<?> responseTimer;
+
+  FrontendHandler(GatewayContext gateway, ResponseEncoder encoder) {
+    this.gateway = gateway;
+    this.encoder = encoder;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof HttpObject message) || phase == Phase.CLOSED) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (phase == Phase.DECIDING && !requestDone && message instanceof HttpContent && message.decoderResult().isFailure()) {
+      // The body of the request being decided is broken: refuse now, before anything is forwarded.
+      releaseWaiting();
+      requestPart((HttpContent) message);
+      return;
+    }
+    waiting.add(message);
+    process();
+  }
+
+  /** Takes waiting messages for as long as the current state can use them, then decides whether to read more. */
+  private void process() {
+    while (!waiting.isEmpty() && phase != Phase.CLOSED) {
+      HttpObject next = waiting.peek();
+      if (phase == Phase.IDLE) {
+        waiting.poll();
+        if (next instanceof HttpRequest head) {
+          begin(head);
+        } else {
+          ReferenceCountUtil.release(next);
+        }
+      } else if (requestDone || phase == Phase.DECIDING) {
+        break;
+      } else {
+        waiting.poll();
+        requestPart((HttpContent) next);
+      }
+    }
+    if (phase == Phase.CLOSED) {
+      releaseWaiting();
+      return;
+    }
+    ctx.channel().config().setAutoRead(wantsInput());
+  }
+
+  private boolean wantsInput() {
+    if (!waiting.isEmpty()) {
+      return false;
+    }
+    return switch (phase) {
+      case IDLE -> true;
+      case FORWARDING -> !requestDone && upstream != null && upstream.isWritable();
+      case DISCARDING -> !requestDone;
+      default -> false;
+    };
+  }
+
+  private void begin(HttpRequest head) {
+    exchange++;
+    request = head;
+    requestId = Forwarding.requestId(head.headers());
+    requestDone = head instanceof LastHttpContent;
+    responseStarted = false;
+    responseDone = false;
+    upstreamResponseDone = false;
+    upstreamReusable = false;
+    skippingInterim = false;
+    keepAlive = HttpUtil.isKeepAlive(head) && !gateway.draining();
+    encoder.answeringHead(head.method().equals(HttpMethod.HEAD));
+
+    RequestChecks.Problem problem = RequestChecks.decoderProblem(head);
+    if (problem == null) {
+      problem = RequestChecks.headProblem(head);
+    }
+    if (problem != null) {
+      ReferenceCountUtil.release(head);
+      refuseAndClose(problem);
+      return;
+    }
+    Optional<RouteConfig> matched = gateway.routes().match(head.uri());
+    if (matched.isEmpty()) {
+      // No reason of SPEC §8 names "no route"; the path is what is wrong with the request, so it is `bad_http`.
+      answer(
+          Refusal.of(
+              HttpResponseStatus.NOT_FOUND, Reason.BAD_HTTP, "no route for this path", requestId,
+              !keepAlive, ctx.alloc()));
+      return;
+    }
+    route = matched.get();
+    phase = Phase.DECIDING;
+    long current = exchange;
+    CompletableFuture<Decision> verdict =
+        gateway
+            .authenticator()
+            .authenticate(head.headers().getAll(io.netty.handler.codec.http.HttpHeaderNames.AUTHORIZATION), head.uri(), route)
+            .toCompletableFuture();
+    if (verdict.isDone()) {
+      decided(current, verdict.getNow(null), null);
+    } else {
+      verdict.whenComplete((decision, error) -> ctx.executor().execute(() -> decided(current, decision, error)));
+    }
+  }
+
+  private void decided(long forExchange, Decision decision, Throwable error) {
+    if (forExchange != exchange || phase != Phase.DECIDING) {
+      return;
+    }
+    if (error != null || decision == null) {
+      LOG.error("verdict failed for request {}", requestId, error);
+      answer(
+          Refusal.of(
+              HttpResponseStatus.SERVICE_UNAVAILABLE, Reason.KEYS_UNAVAILABLE,
+              "the verdict could not be reached: retry later", requestId, !keepAlive, ctx.alloc()));
+      process();
+      return;
+    }
+    if (!decision.verdict().forwards()) {
+      answer(Refusal.of(decision, requestId, !keepAlive || awaitsContinue(), ctx.alloc()));
+      process();
+      return;
+    }
+    if (awaitsContinue()) {
+      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+    long current = exchange;
+    java.net.URI target = route.upstream();
+    gateway
+        .upstreams()
+        .acquire(target, ctx.channel().eventLoop())
+        .addListener((Future<Channel> f) -> connected(current, target, f));
+  }
+
+  private boolean awaitsContinue() {
+    return !requestDone && HttpUtil.is100ContinueExpected(request);
+  }
+
+  private void connected(long forExchange, java.net.URI target, Future<Channel> connection) {
+    if (forExchange != exchange || phase != Phase.DECIDING) {
+      if (connection.isSuccess()) {
+        gateway.upstreams().release(connection.getNow(), target);
+      }
+      return;
+    }
+    if (!connection.isSuccess()) {
+      answer(upstreamRefusal(connection.cause()));
+      process();
+      return;
+    }
+    upstream = connection.getNow();
+    upstream.pipeline().get(UpstreamHandler.class).attach(this);
+    upstream.config().setAutoRead(true);
+    phase = Phase.FORWARDING;
+    String client = clientAddress(ctx.channel().remoteAddress());
+    HttpRequest forwarded =
+        Forwarding.upstreamRequest(request, route.upstream(), client, gateway.clientTls(), requestId);
+    ChannelFuture written = upstream.writeAndFlush(forwarded);
+    if (requestDone) {
+      written.addListener(f -> requestSent(forExchange, f));
+    } else {
+      written.addListener(f -> writeFailed(forExchange, f));
+    }
+    process();
+  }
+
+  /** One part of the current request's body. */
+  private void requestPart(HttpContent part) {
+    RequestChecks.Problem problem = RequestChecks.decoderProblem(part);
+    boolean last = part instanceof LastHttpContent;
+    if (problem != null) {
+      ReferenceCountUtil.release(part);
+      requestDone = true;
+      dropUpstream();
+      if (responseStarted) {
+        close();
+      } else {
+        refuseAndClose(problem);
+      }
+      return;
+    }
+    if (last) {
+      requestDone = true;
+    }
+    if (phase != Phase.FORWARDING) {
+      ReferenceCountUtil.release(part);
+      if (last && responseDone) {
+        finish();
+      }
+      return;
+    }
+    long current = exchange;
+    ChannelFuture written = upstream.writeAndFlush(part);
+    written.addListener(last ? f -> requestSent(current, f) : f -> writeFailed(current, f));
+  }
+
+  private void writeFailed(long forExchange, Future<?> write) {
+    if (!write.isSuccess() && forExchange == exchange && upstream != null) {
+      upstreamFailed(write.cause());
+    }
+  }
+
+  /** The request's last byte reached the upstream: the response timeout starts now. */
+  private void requestSent(long forExchange, Future<?> write) {
+    if (forExchange != exchange || upstream == null) {
+      return;
+    }
+    if (!write.isSuccess()) {
+      upstreamFailed(write.cause());
+      return;
+    }
+    if (!responseStarted) {
+      responseTimer =
+          ctx.executor()
+              .schedule(
+                  () -> responseTimedOut(forExchange),
+                  gateway.config().upstream().responseTimeout().toNanos(),
+                  TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void responseTimedOut(long forExchange) {
+    responseTimer = null;
+    if (forExchange != exchange || upstream == null || responseStarted) {
+      return;
+    }
+    dropUpstream();
+    answer(
+        Refusal.of(
+            HttpResponseStatus.GATEWAY_TIMEOUT, Reason.UPSTREAM_TIMEOUT,
+            "the upstream did not answer within upstream.response-timeout", requestId, !keepAlive, ctx.alloc()));
+    process();
+  }
+
+  @Override
+  public void upstreamRead(HttpObject message) {
+    if (message instanceof HttpResponse head) {
+      responseHead(head);
+    }
+    if (message instanceof HttpContent part) {
+      responsePart(part);
+    } else {
+      ReferenceCountUtil.release(message);
+    }
+  }
+
+  private void responseHead(HttpResponse head) {
+    if (head.decoderResult().isFailure()) {
+      upstreamFailed(head.decoderResult().cause());
+      return;
+    }
+    if (head.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+      if (head.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+        upstreamFailed(new IllegalStateException("upstream switched protocols, which was never asked for"));
+      } else {
+        skippingInterim = true;
+      }
+      return;
+    }
+    cancelResponseTimer();
+    responseStarted = true;
+    boolean bodiless =
+        request.method().equals(HttpMethod.HEAD)
+            || head.status().code() == 204
+            || head.status().code() == 304;
+    Forwarding.ClientResponse response =
+        Forwarding.clientResponse(head, requestId, request.protocolVersion(), bodiless, keepAlive);
+    keepAlive = response.keepAlive();
+    upstreamReusable = HttpUtil.isKeepAlive(head);
+    ctx.write(response.response());
+  }
+
+  private void responsePart(HttpContent part) {
+    if (upstream == null) {
+      ReferenceCountUtil.release(part);
+      return;
+    }
+    if (skippingInterim) {
+      skippingInterim = !(part instanceof LastHttpContent);
+      ReferenceCountUtil.release(part);
+      return;
+    }
+    if (part.decoderResult().isFailure()) {
+      ReferenceCountUtil.release(part);
+      upstreamFailed(part.decoderResult().cause());
+      return;
+    }
+    if (!(part instanceof LastHttpContent)) {
+      ctx.writeAndFlush(part);
+      if (!ctx.channel().isWritable()) {
+        upstream.config().setAutoRead(false);
+      }
+      return;
+    }
+    upstreamResponseDone = true;
+    if (upstreamReusable && requestDone) {
+      Channel reusable = upstream;
+      upstream = null;
+      gateway.upstreams().release(reusable, route.upstream());
+    } else {
+      dropUpstream();
+    }
+    if (!requestDone) {
+      phase = Phase.DISCARDING;
+    }
+    long current = exchange;
+    ctx.writeAndFlush(part)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                close();
+              } else if (current == exchange) {
+                responseDone = true;
+                if (requestDone) {
+                  finish();
+                } else {
+                  process();
+                }
+              }
+            });
+  }
+
+  @Override
+  public void upstreamWritabilityChanged() {
+    if (phase == Phase.FORWARDING) {
+      ctx.channel().config().setAutoRead(wantsInput());
+    }
+  }
+
+  @Override
+  public void upstreamFailed(Throwable cause) {
+    if (upstream == null) {
+      return;
+    }
+    dropUpstream();
+    if (responseStarted) {
+      LOG.debug("upstream failed mid-response for request {}: {}", requestId, cause.toString());
+      close();
+      return;
+    }
+    answer(upstreamRefusal(cause));
+    process();
+  }
+
+  private FullHttpResponse upstreamRefusal(Throwable cause) {
+    String description =
+        cause instanceof SSLException || cause instanceof io.netty.handler.codec.DecoderException
+                && cause.getCause() instanceof SSLException
+            ? "TLS with the upstream failed"
+            : "the upstream refused, reset or closed the connection";
+    LOG.debug("upstream unavailable for request {}: {}", requestId, cause.toString());
+    return Refusal.of(
+        HttpResponseStatus.BAD_GATEWAY, Reason.UPSTREAM_UNAVAILABLE, description, requestId,
+        !keepAlive || awaitsContinue(), ctx.alloc());
+  }
+
+  /** The gateway answers the current request itself; the rest of its body is dropped. */
+  private void answer(FullHttpResponse response) {
+    responseStarted = true;
+    boolean closing = !HttpUtil.isKeepAlive(response);
+    ChannelFuture written = ctx.writeAndFlush(response);
+    if (closing) {
+      written.addListener(ChannelFutureListener.CLOSE);
+      phase = Phase.CLOSED;
+      return;
+    }
+    responseDone = true;
+    phase = Phase.DISCARDING;
+    if (requestDone) {
+      finish();
+    }
+  }
+
+  private void refuseAndClose(RequestChecks.Problem problem) {
+    keepAlive = false;
+    answer(Refusal.of(problem.status(), problem.reason(), problem.description(), requestId, true, ctx.alloc()));
+  }
+
+  /** Both directions are complete: the next request may begin. */
+  private void finish() {
+    cancelResponseTimer();
+    request = null;
+    route = null;
+    if (headTimedOut) {
+      phase = Phase.IDLE;
+      headTimeout();
+      return;
+    }
+    if (!keepAlive || gateway.draining()) {
+      close();
+      return;
+    }
+    phase = Phase.IDLE;
+    process();
+  }
+
+  private void headTimeout() {
+    requestId = java.util.UUID.randomUUID().toString();
+    answer(
+        Refusal.of(
+            HttpResponseStatus.REQUEST_TIMEOUT, Reason.REQUEST_TIMEOUT,
+            "request headers not complete within limits.header-timeout", requestId, true, ctx.alloc()));
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event == RequestHeadDecoder.HeadTimeout.INSTANCE) {
+      if (phase == Phase.IDLE) {
+        headTimeout();
+      } else {
+        headTimedOut = true;
+      }
+    } else if (event instanceof IdleStateEvent) {
+      boolean waitingForClient =
+          (phase == Phase.IDLE && waiting.isEmpty())
+              || ((phase == Phase.FORWARDING || phase == Phase.DISCARDING)
+                  && !requestDone && ctx.channel().config().isAutoRead());
+      if (waitingForClient) {
+        close();
+      }
+    } else if (event == GatewayContext.Drain.INSTANCE) {
+      if (phase == Phase.IDLE && waiting.isEmpty()) {
+        close();
+      } else {
+        keepAlive = false;
+      }
+    } else if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+      close();
+    } else {
+      ctx.fireUserEventTriggered(event);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (upstream != null && responseStarted) {
+      upstream.config().setAutoRead(ctx.channel().isWritable());
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    phase = Phase.CLOSED;
+    dropUpstream();
+    releaseWaiting();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.debug("client connection failed: {}", cause.toString());
+    close();
+  }
+
+  private void close() {
+    phase = Phase.CLOSED;
+    dropUpstream();
+    releaseWaiting();
+    ctx.close();
+  }
+
+  /** Detaches the upstream connection of the current exchange and closes it: it is never reused. */
+  private void dropUpstream() {
+    cancelResponseTimer();
+    if (upstream != null) {
+      Channel broken = upstream;
+      upstream = null;
+      gateway.upstreams().discard(broken, route.upstream());
+    }
+  }
+
+  private void cancelResponseTimer() {
+    if (responseTimer != null) {
+      responseTimer.cancel(false);
+      responseTimer = null;
+    }
+  }
+
+  private void releaseWaiting() {
+    HttpObject message;
+    while ((message = waiting.poll()) != null) {
+      ReferenceCountUtil.release(message);
+    }
+  }
+
+  private static String clientAddress(SocketAddress address) {
+    return address instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : String.valueOf(address);
+  }
+}

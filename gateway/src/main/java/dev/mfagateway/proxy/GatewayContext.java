@@ -1,0 +1,22 @@
+package dev.mfagateway.proxy;
+
+import dev.mfagateway.auth.Authenticator;
+import dev.mfagateway.config.GatewayConfig;
+import java.util.function.BooleanSupplier;
+
+/** What every client connection of one gateway shares. */
+record GatewayContext(
+    GatewayConfig config,
+    Routes routes,
+    Authenticator authenticator,
+    UpstreamPool upstreams,
+    boolean clientTls,
+    BooleanSupplier drainingFlag) {
+
+  /** User event fired on every client connection when the gateway starts draining. */
+  enum Drain { INSTANCE }
+
+  boolean draining() {
+    return drainingFlag.getAsBoolean();
+  }
+}

@@ -1,0 +1,220 @@
+package dev.mfagateway.proxy;
+
+import dev.mfagateway.auth.Authenticator;
+import dev.mfagateway.config.GatewayConfig;
+import dev.mfagateway.config.Limits;
+import dev.mfagateway.config.Listener;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The client listener: event loops, the per-connection pipeline, the connection cap, and graceful shutdown (stop
+ * accepting, let in-flight exchanges finish up to `server.shutdown-grace`, then close what is left).
+ */
+public final class GatewayServer implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(GatewayServer.class);
+  private static final int MAX_CHUNK = 64 * 1024;
+
+  private final GatewayConfig config;
+  private final Authenticator authenticator;
+  private final AtomicInteger openConnections = new AtomicInteger();
+  private volatile boolean draining;
+  private volatile boolean serving;
+  private MultiThreadIoEventLoopGroup acceptor;
+  private MultiThreadIoEventLoopGroup workers;
+  private ExecutorService resolverThreads;
+  private UpstreamPool upstreams;
+  private ChannelGroup clients;
+  private Channel listener;
+  private volatile InetSocketAddress boundAddress;
+
+  public GatewayServer(GatewayConfig config, Authenticator authenticator) {
+    this.config = config;
+    this.authenticator = authenticator;
+  }
+
+  /**
+   * Binds the listener. Throws when the listener's or upstream TLS material cannot be read, or the address cannot be
+   * bound; nothing is left running then.
+   */
+  public synchronized void start() throws IOException, GeneralSecurityException, InterruptedException {
+    Listener listen = config.listen();
+    SslContext serverTls = listen.tls().isPresent() ? TlsContexts.server(listen.tls().get()) : null;
+    SslContext upstreamTls = TlsContexts.upstream(config.upstream().caFile());
+    acceptor = Transport.group(1, "gateway-accept");
+    workers = Transport.group(config.server().eventLoopThreads(), "gateway-io");
+    resolverThreads = Executors.newCachedThreadPool(daemon("gateway-dns"));
+    int loops = workers.executorCount();
+    upstreams =
+        new UpstreamPool(
+            config.upstream(),
+            upstreamTls,
+            OffloadedNameResolver.group(resolverThreads),
+            loops,
+            config.limits().maxConnections());
+    clients = new DefaultChannelGroup("gateway-clients", GlobalEventExecutor.INSTANCE);
+    GatewayContext context =
+        new GatewayContext(
+            config, new Routes(config.routes()), authenticator, upstreams, serverTls != null, () -> draining);
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(acceptor, workers)
+            .channel(Transport.serverChannel())
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel channel) {
+                    if (!admit(channel)) {
+                      return;
+                    }
+                    ChannelPipeline pipeline = channel.pipeline();
+                    if (serverTls != null) {
+                      pipeline.addLast(serverTls.newHandler(channel.alloc()));
+                    }
+                    Limits limits = config.limits();
+                    pipeline.addLast(new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+                    pipeline.addLast(
+                        new RequestHeadDecoder(
+                            new HttpDecoderConfig()
+                                .setMaxInitialLineLength(limits.maxInitialLine())
+                                .setMaxHeaderSize(limits.maxHeaderSize())
+                                .setMaxChunkSize(MAX_CHUNK),
+                            limits.headerTimeout()));
+                    ResponseEncoder encoder = new ResponseEncoder();
+                    pipeline.addLast(encoder);
+                    pipeline.addLast(new FrontendHandler(context, encoder));
+                  }
+                });
+    try {
+      listener = bootstrap.bind(listen.host(), listen.port()).sync().channel();
+      boundAddress = (InetSocketAddress) listener.localAddress();
+    } catch (Exception e) {
+      release();
+      throw e;
+    }
+    serving = true;
+    warnAboutPlainUpstreams();
+    LOG.info(
+        "gateway listening on {} ({}, {}, transport {})",
+        address(), serverTls != null ? "https" : "http", "tls provider " + TlsContexts.provider(), Transport.name());
+  }
+
+  /** The bound listener address (the real port when configured with port 0). */
+  public InetSocketAddress address() {
+    return boundAddress;
+  }
+
+  /** Whether the listener is bound and not draining: the gateway's part of readiness. */
+  public boolean isServing() {
+    return serving;
+  }
+
+  /** Client connections open now. */
+  public int openConnections() {
+    return openConnections.get();
+  }
+
+  /**
+   * Graceful shutdown, blocking until done: stops accepting, closes idle connections, lets exchanges under way finish
+   * for up to `server.shutdown-grace`, then closes everything. Call from outside the event loops.
+   */
+  public synchronized void shutdown() throws InterruptedException {
+    if (listener == null) {
+      return;
+    }
+    serving = false;
+    draining = true;
+    listener.close().sync();
+    listener = null;
+    Duration grace = config.server().shutdownGrace();
+    for (Channel client : clients) {
+      client.pipeline().fireUserEventTriggered(GatewayContext.Drain.INSTANCE);
+    }
+    if (!clients.newCloseFuture().await(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      LOG.warn("{} client connections still busy after the shutdown grace; closing them", clients.size());
+    }
+    clients.close().await(grace.toMillis(), TimeUnit.MILLISECONDS);
+    release();
+    LOG.info("gateway stopped");
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    shutdown();
+  }
+
+  /** SPEC §8: `http://` upstreams are allowed (sidecars, tests), but one off the loopback interface is warned about. */
+  private void warnAboutPlainUpstreams() {
+    for (var route : config.routes()) {
+      String host = route.upstream().getHost();
+      boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+      if (route.upstream().getScheme().equals("http") && !loopback) {
+        LOG.warn("route {} forwards bearer tokens in clear text to {}", route.name(), route.upstream());
+      }
+    }
+  }
+
+  private boolean admit(Channel channel) {
+    if (draining) {
+      channel.close();
+      return false;
+    }
+    if (openConnections.incrementAndGet() > config.limits().maxConnections()) {
+      openConnections.decrementAndGet();
+      channel.close();
+      return false;
+    }
+    clients.add(channel);
+    channel.closeFuture().addListener(f -> openConnections.decrementAndGet());
+    return true;
+  }
+
+  private void release() throws InterruptedException {
+    if (upstreams != null) {
+      upstreams.close();
+    }
+    if (acceptor != null) {
+      acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+    if (workers != null) {
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+    if (resolverThreads != null) {
+      resolverThreads.shutdownNow();
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, name + "-" + n.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

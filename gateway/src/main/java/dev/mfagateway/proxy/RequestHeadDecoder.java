@@ -1,0 +1,156 @@
+package dev.mfagateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Netty's request decoder plus two guards on each request head that it cannot give:
+ *
+ * <ul>
+ *   <li>obs-fold: Netty silently joins a continuation line to the previous header; here the raw head bytes are scanned
+ *       first and a continuation line turns the request into a failed message ({@link ObsFoldException});
+ *   <li>header deadline: from the first byte of a head, the head must be complete within {@code headerTimeout}
+ *       (slowloris), or {@link HeadTimeout} is fired up the pipeline.
+ * </ul>
+ */
+final class RequestHeadDecoder extends HttpRequestDecoder {
+  /** User event: a request head was not complete in time. */
+  enum HeadTimeout { INSTANCE }
+
+  /** A header line continued on the next line (RFC 9112 §5.2 obs-fold). */
+  static final class ObsFoldException extends DecoderException {
+    private static final long serialVersionUID = 1L;
+
+    ObsFoldException() {
+      super("obs-fold");
+    }
+  }
+
+  private enum Scan { BEFORE_REQUEST_LINE, REQUEST_LINE, LINE_START, CR_AT_LINE_START, HEADER_LINE, DONE }
+
+  private final long headerTimeoutNanos;
+  private boolean awaitingHead = true;
+  private boolean discarding;
+  private Scan scan = Scan.BEFORE_REQUEST_LINE;
+  /** Bytes after the reader index that the scan has already seen. */
+  private int scannedAhead;
+  private ScheduledFuture<?> deadline;
+
+  RequestHeadDecoder(HttpDecoderConfig config, Duration headerTimeout) {
+    super(config);
+    this.headerTimeoutNanos = headerTimeout.toNanos();
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+    if (discarding) {
+      buffer.skipBytes(buffer.readableBytes());
+      return;
+    }
+    if (awaitingHead && buffer.isReadable()) {
+      armDeadline(ctx);
+      if (scanFindsObsFold(buffer)) {
+        discarding = true;
+        cancelDeadline();
+        buffer.skipBytes(buffer.readableBytes());
+        DefaultFullHttpRequest invalid =
+            new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
+        invalid.setDecoderResult(DecoderResult.failure(new ObsFoldException()));
+        out.add(invalid);
+        return;
+      }
+    }
+    int readerBefore = buffer.readerIndex();
+    int outBefore = out.size();
+    super.decode(ctx, buffer, out);
+    scannedAhead = Math.max(0, scannedAhead - (buffer.readerIndex() - readerBefore));
+    for (int i = outBefore; i < out.size(); i++) {
+      HttpObject message = (HttpObject) out.get(i);
+      if (message.decoderResult().isFailure()) {
+        discarding = true;
+        cancelDeadline();
+      }
+      if (message instanceof HttpMessage) {
+        awaitingHead = false;
+        cancelDeadline();
+      }
+      if (message instanceof LastHttpContent) {
+        awaitingHead = true;
+        scan = Scan.BEFORE_REQUEST_LINE;
+        scannedAhead = 0;
+      }
+    }
+  }
+
+  @Override
+  protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+    cancelDeadline();
+    super.handlerRemoved0(ctx);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    cancelDeadline();
+    super.channelInactive(ctx);
+  }
+
+  private boolean scanFindsObsFold(ByteBuf buffer) {
+    int end = buffer.writerIndex();
+    for (int i = buffer.readerIndex() + scannedAhead; i < end && scan != Scan.DONE; i++) {
+      byte b = buffer.getByte(i);
+      switch (scan) {
+        case BEFORE_REQUEST_LINE -> scan = (b == '\r' || b == '\n') ? Scan.BEFORE_REQUEST_LINE : Scan.REQUEST_LINE;
+        case REQUEST_LINE, HEADER_LINE -> scan = b == '\n' ? Scan.LINE_START : scan;
+        case LINE_START -> {
+          if (b == ' ' || b == '\t') {
+            return true;
+          }
+          scan = b == '\r' ? Scan.CR_AT_LINE_START : b == '\n' ? Scan.DONE : Scan.HEADER_LINE;
+        }
+        case CR_AT_LINE_START -> scan = b == '\n' ? Scan.DONE : Scan.HEADER_LINE;
+        default -> throw new IllegalStateException(scan.name());
+      }
+      scannedAhead++;
+    }
+    return false;
+  }
+
+  private void armDeadline(ChannelHandlerContext ctx) {
+    if (deadline == null) {
+      deadline =
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    deadline = null;
+                    if (awaitingHead && !discarding) {
+                      discarding = true;
+                      ctx.fireUserEventTriggered(HeadTimeout.INSTANCE);
+                    }
+                  },
+                  headerTimeoutNanos,
+                  TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void cancelDeadline() {
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
+    }
+  }
+}

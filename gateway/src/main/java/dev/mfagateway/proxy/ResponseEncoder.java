@@ -1,0 +1,21 @@
+package dev.mfagateway.proxy;
+
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+
+/**
+ * Netty's response encoder, told when the response answers a HEAD request (its body is then never written, whatever
+ * the framing headers say). The front end answers one request at a time, so one flag is enough.
+ */
+final class ResponseEncoder extends HttpResponseEncoder {
+  private boolean answeringHead;
+
+  void answeringHead(boolean head) {
+    answeringHead = head;
+  }
+
+  @Override
+  protected boolean isContentAlwaysEmpty(HttpResponse response) {
+    return (answeringHead && response.status().code() >= 200) || super.isContentAlwaysEmpty(response);
+  }
+}

@@ -1,0 +1,41 @@
+package dev.mfagateway.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/** Native epoll when its natives load, NIO otherwise. */
+final class Transport {
+  private Transport() {}
+
+  static boolean isNative() {
+    return Epoll.isAvailable();
+  }
+
+  static String name() {
+    return isNative() ? "epoll" : "nio";
+  }
+
+  /** An event-loop group; {@code threads} 0 means one per core. */
+  static MultiThreadIoEventLoopGroup group(int threads, String name) {
+    IoHandlerFactory factory = isNative() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
+  }
+
+  static Class<? extends ServerChannel> serverChannel() {
+    return isNative() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+  }
+
+  static Class<? extends Channel> clientChannel() {
+    return isNative() ? EpollSocketChannel.class : NioSocketChannel.class;
+  }
+}

@@ -1,0 +1,137 @@
+package dev.mfagateway.proxy;
+
+import dev.mfagateway.config.UpstreamConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.pool.AbstractChannelPoolHandler;
+import io.netty.channel.pool.ChannelHealthChecker;
+import io.netty.channel.pool.FixedChannelPool;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive connections to the upstreams. There is one bounded pool per upstream and event loop, so a client
+ * connection and the upstream connection serving it share a thread; each holds at most
+ * {@code pool.max-connections / event loops} connections (at least one). An unused connection closes after
+ * `pool.idle-timeout`; a connection that broke is closed and never offered again.
+ */
+final class UpstreamPool implements AutoCloseable {
+  private static final int MAX_RESPONSE_LINE = 8 * 1024;
+  private static final int MAX_RESPONSE_HEADERS = 64 * 1024;
+  private static final int MAX_CHUNK = 64 * 1024;
+
+  private record Key(URI origin, EventLoop loop) {}
+
+  private final UpstreamConfig config;
+  private final SslContext tls;
+  private final AddressResolverGroup<InetSocketAddress> resolver;
+  private final int perLoopMax;
+  private final int maxPendingAcquires;
+  private final Map<Key, FixedChannelPool> pools = new ConcurrentHashMap<>();
+
+  UpstreamPool(
+      UpstreamConfig config,
+      SslContext tls,
+      AddressResolverGroup<InetSocketAddress> resolver,
+      int eventLoops,
+      int maxPendingAcquires) {
+    this.config = config;
+    this.tls = tls;
+    this.resolver = resolver;
+    this.perLoopMax = Math.max(1, config.poolMaxConnections() / eventLoops);
+    this.maxPendingAcquires = maxPendingAcquires;
+  }
+
+  /** A connection to {@code upstream} on {@code loop}, new or reused; fails after `connect-timeout`. */
+  Future<Channel> acquire(URI upstream, EventLoop loop) {
+    return pools.computeIfAbsent(new Key(origin(upstream), loop), this::newPool).acquire();
+  }
+
+  /** Gives a healthy connection back for reuse. */
+  void release(Channel channel, URI upstream) {
+    channel.pipeline().get(UpstreamHandler.class).detach();
+    FixedChannelPool pool = pools.get(new Key(origin(upstream), channel.eventLoop()));
+    pool.release(channel);
+  }
+
+  /** Closes a connection that must not be reused and frees its place in the pool. */
+  void discard(Channel channel, URI upstream) {
+    channel.pipeline().get(UpstreamHandler.class).detach();
+    channel.close();
+    FixedChannelPool pool = pools.get(new Key(origin(upstream), channel.eventLoop()));
+    pool.release(channel);
+  }
+
+  @Override
+  public void close() {
+    pools.values().forEach(FixedChannelPool::close);
+    pools.clear();
+  }
+
+  private FixedChannelPool newPool(Key key) {
+    URI origin = key.origin();
+    boolean https = origin.getScheme().equals("https");
+    String host = origin.getHost();
+    int port = origin.getPort() > 0 ? origin.getPort() : https ? 443 : 80;
+    long connectMillis = config.connectTimeout().toMillis();
+    Bootstrap bootstrap =
+        new Bootstrap()
+            .group(key.loop())
+            .channel(Transport.clientChannel())
+            .resolver(resolver)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMillis))
+            .option(ChannelOption.TCP_NODELAY, true)
+            .remoteAddress(InetSocketAddress.createUnresolved(host, port));
+    AbstractChannelPoolHandler handler =
+        new AbstractChannelPoolHandler() {
+          @Override
+          public void channelCreated(Channel channel) {
+            ChannelPipeline pipeline = channel.pipeline();
+            if (https) {
+              SslHandler ssl = tls.newHandler(channel.alloc(), host, port);
+              ssl.setHandshakeTimeoutMillis(connectMillis);
+              pipeline.addLast(ssl);
+            }
+            pipeline.addLast(
+                new IdleStateHandler(
+                    config.idleTimeout().toNanos(), 0, config.poolIdleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+            pipeline.addLast(
+                new HttpClientCodec(
+                    new HttpDecoderConfig()
+                        .setMaxInitialLineLength(MAX_RESPONSE_LINE)
+                        .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
+                        .setMaxChunkSize(MAX_CHUNK),
+                    false,
+                    false));
+            pipeline.addLast(new UpstreamHandler());
+          }
+        };
+    return new FixedChannelPool(
+        bootstrap,
+        handler,
+        ChannelHealthChecker.ACTIVE,
+        FixedChannelPool.AcquireTimeoutAction.FAIL,
+        connectMillis,
+        perLoopMax,
+        maxPendingAcquires,
+        true,
+        true);
+  }
+
+  private static URI origin(URI upstream) {
+    return URI.create(upstream.getScheme() + "://" + upstream.getRawAuthority());
+  }
+}

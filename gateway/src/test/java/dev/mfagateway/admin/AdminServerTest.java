@@ -1,0 +1,75 @@
+package dev.mfagateway.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mfagateway.config.Endpoint;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AdminServerTest {
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private AdminServer admin;
+
+  @BeforeEach
+  void start() throws Exception {
+    registry.counter("mfa_gateway_test_events").increment(3);
+    admin = new AdminServer(new Endpoint("127.0.0.1", 0), ready::get, registry);
+    admin.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    admin.close();
+  }
+
+  @Test
+  void healthzIs200WhileServing() throws Exception {
+    HttpResponse<String> response = get("/healthz", "*/*");
+    assertThat(response.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void readyzFollowsTheReadinessCheck() throws Exception {
+    assertThat(get("/readyz", "*/*").statusCode()).isEqualTo(503);
+    ready.set(true);
+    assertThat(get("/readyz", "*/*").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void metricsInPrometheusText() throws Exception {
+    HttpResponse<String> response = get("/metrics", "*/*");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValue(AdminServer.PROMETHEUS_TEXT);
+    assertThat(response.body()).contains("mfa_gateway_test_events_total 3.0");
+  }
+
+  @Test
+  void metricsInOpenMetricsWhenAsked() throws Exception {
+    HttpResponse<String> response = get("/metrics", "application/openmetrics-text; version=1.0.0");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValue(AdminServer.OPENMETRICS_TEXT);
+    assertThat(response.body()).contains("mfa_gateway_test_events_total 3.0").endsWith("# EOF\n");
+  }
+
+  @Test
+  void anythingElseIs404() throws Exception {
+    assertThat(get("/metrics/x", "*/*").statusCode()).isEqualTo(404);
+    assertThat(get("/", "*/*").statusCode()).isEqualTo(404);
+  }
+
+  private HttpResponse<String> get(String path, String accept) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + admin.address().getPort() + path);
+    return http.send(
+        HttpRequest.newBuilder(uri).header("Accept", accept).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

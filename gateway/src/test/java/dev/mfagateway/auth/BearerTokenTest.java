@@ -1,0 +1,57 @@
+package dev.mfagateway.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Bearer extraction (RFC 6750 §2.1, SECURITY-NOTES §2.5) and the strict JWS shape that follows it. */
+class BearerTokenTest {
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "Bearer a.b.c          | /           | a.b.c",
+      "bearer   a.b.c        | /x?y=1      | a.b.c",
+      "BEARER a.b.c          | /x?access_tokenx=1 | a.b.c",
+      "Bearer a.b.c          | /x?a=1#access_token=2 | a.b.c",
+  })
+  void extractsTheToken(String header, String target, String token) {
+    BearerToken.Extraction extraction = BearerToken.extract(List.of(header), target);
+    assertThat(extraction.refusal()).isNull();
+    assertThat(extraction.token()).isEqualTo(token);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "Bearer a.b.c | /x?access_token=a.b.c      | MALFORMED_REQUEST",
+      "Bearer a.b.c | /x?y=1&access_token        | MALFORMED_REQUEST",
+      "Bearer a.b.c | /x?y=1&access_token=&z=2   | MALFORMED_REQUEST",
+      "Bearer       | /                          | MALFORMED_REQUEST",
+      "Bearer a b   | /                          | MALFORMED_REQUEST",
+      "Token a.b.c  | /                          | MALFORMED_REQUEST",
+      "Bearera.b.c  | /                          | MALFORMED_REQUEST",
+  })
+  void refuses(String header, String target, Reason reason) {
+    assertThat(BearerToken.extract(List.of(header), target).refusal().reason()).isEqualTo(reason);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "a.b.c            | true",
+      "eyJ-_.x_Y-.Z09az | true",
+      "a.b.c=           | false",
+      "a.b+.c           | false",
+      "a.b/.c           | false",
+      "a..c             | false",
+      ".b.c             | false",
+      "a.b.             | false",
+      "a.b.c.d          | false",
+      "a.b              | false",
+      "a.b.c~           | false",
+  })
+  void checksTheStrictJwsShape(String token, boolean compact) {
+    assertThat(JwsShape.isCompactJws(token)).isEqualTo(compact);
+    assertThat(JwsShape.isCompactJws("Bearer " + token, 7)).isEqualTo(compact);
+  }
+}

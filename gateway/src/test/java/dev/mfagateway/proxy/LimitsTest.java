@@ -1,0 +1,85 @@
+package dev.mfagateway.proxy;
+
+import static dev.mfagateway.proxy.TestGateway.get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Header deadline (slowloris), idle keep-alive timeout and the client connection cap (SPEC §8 limits). */
+class LimitsTest {
+
+  @Test
+  void headersNotCompleteInTimeGet408AndClose() throws Exception {
+    TestConfig config = new TestConfig();
+    config.headerTimeout = Duration.ofMillis(300);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      RawClient.Response response =
+          client.send("GET /slow HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer a.b.c\r\nX-Trickle: ").read();
+
+      assertThat(response.status()).isEqualTo(408);
+      assertThat(response.bodyText()).contains("\"reason\":\"request_timeout\"");
+      assertThat(response.header("connection")).isEqualTo("close");
+      assertThat(client.closedByServer()).isTrue();
+      assertThat(gateway.upstream.receivedNothing()).isTrue();
+    }
+  }
+
+  @Test
+  void theHeaderDeadlineDoesNotApplyToAnIdleKeepAliveConnection() throws Exception {
+    TestConfig config = new TestConfig();
+    config.headerTimeout = Duration.ofMillis(200);
+    config.idleTimeout = Duration.ofMillis(1500);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      assertThat(client.send(get("/one")).read().status()).isEqualTo(200);
+      long idleStart = System.nanoTime();
+
+      assertThat(client.closedByServer()).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - idleStart)).isGreaterThanOrEqualTo(Duration.ofMillis(1400));
+    }
+  }
+
+  @Test
+  void anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+    TestConfig config = new TestConfig();
+    config.idleTimeout = Duration.ofMillis(300);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      assertThat(client.send(get("/one")).read().status()).isEqualTo(200);
+      long idleStart = System.nanoTime();
+
+      assertThat(client.closedByServer()).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - idleStart)).isLessThan(Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void connectionsBeyondTheCapAreClosedAtOnce() throws Exception {
+    TestConfig config = new TestConfig();
+    config.maxConnections = 2;
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient first = gateway.client();
+        RawClient second = gateway.client()) {
+      assertThat(first.send(get("/1")).read().status()).isEqualTo(200);
+      assertThat(second.send(get("/2")).read().status()).isEqualTo(200);
+
+      try (RawClient third = gateway.client()) {
+        assertThat(third.closedByServer()).isTrue();
+      }
+      first.close();
+      boolean admitted = false;
+      for (int attempt = 0; attempt < 100 && !admitted; attempt++) {
+        try (RawClient again = gateway.client()) {
+          again.send(get("/again"));
+          admitted = again.read().status() == 200;
+        } catch (java.io.IOException refused) {
+          admitted = false;
+        }
+      }
+      assertThat(admitted).as("a connection is admitted once one closed").isTrue();
+      assertThat(gateway.server.openConnections()).isLessThanOrEqualTo(2);
+    }
+  }
+}

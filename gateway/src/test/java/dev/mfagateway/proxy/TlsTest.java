@@ -1,0 +1,108 @@
+package dev.mfagateway.proxy;
+
+import static dev.mfagateway.proxy.TestGateway.get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mfagateway.config.TlsFiles;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** TLS on the client listener, and to upstreams: chain and host name verified, extra CA from `ca-file`. */
+class TlsTest {
+  private static X509Bundle ca;
+  private static X509Bundle localhost;
+  private static X509Bundle otherHost;
+
+  @BeforeAll
+  static void certificates() throws Exception {
+    Instant now = Instant.now();
+    CertificateBuilder base =
+        new CertificateBuilder().notBefore(now.minus(1, ChronoUnit.DAYS)).notAfter(now.plus(1, ChronoUnit.DAYS));
+    ca = base.copy().subject("CN=Test CA").setIsCertificateAuthority(true).ecp256().buildSelfSigned();
+    localhost =
+        base.copy().subject("CN=localhost").addSanDnsName("localhost").addSanIpAddress("127.0.0.1")
+            .addExtendedKeyUsageServerAuth().ecp256().buildIssuedBy(ca);
+    otherHost =
+        base.copy().subject("CN=other.example").addSanDnsName("other.example")
+            .addExtendedKeyUsageServerAuth().ecp256().buildIssuedBy(ca);
+  }
+
+  @Test
+  void theClientListenerServesTls12OrNewerWithThePemCertificate() throws Exception {
+    TestConfig config = new TestConfig();
+    config.listenerTls =
+        Optional.of(new TlsFiles(localhost.toTempCertChainPem().toPath(), localhost.toTempPrivateKeyPem().toPath()));
+    try (TestGateway gateway = TestGateway.start(config)) {
+      SSLContext trusting = SSLContext.getInstance("TLS");
+      trusting.init(null, ca.toTrustManagerFactory().getTrustManagers(), null);
+      try (RawClient client = RawClient.tls(gateway.address(), trusting.getSocketFactory())) {
+        RawClient.Response response = client.send(get("/secure")).read();
+        assertThat(response.status()).isEqualTo(200);
+      }
+      assertThat(gateway.upstream.requests.get(0).headers().get("x-forwarded-proto")).isEqualTo("https");
+
+      SSLSocket old = (SSLSocket) trusting.getSocketFactory().createSocket("127.0.0.1", gateway.address().getPort());
+      old.setEnabledProtocols(new String[] {"TLSv1.2"});
+      old.startHandshake();
+      assertThat(old.getSession().getProtocol()).isEqualTo("TLSv1.2");
+      assertThat(old.getSession().getCipherSuite()).contains("GCM");
+      old.close();
+    }
+  }
+
+  @Test
+  void anHttpsUpstreamWithACertificateFromTheCaFileIsTrusted() throws Exception {
+    try (RecordingUpstream upstream = new RecordingUpstream(serverContext(localhost))) {
+      TestConfig config = new TestConfig().route("/", upstream.uri("localhost"));
+      config.caFile = Optional.of(ca.toTempRootCertPem().toPath());
+      try (TestGateway gateway = TestGateway.start(config, upstream);
+          RawClient client = gateway.client()) {
+        RawClient.Response response = client.send(get("/over-tls")).read();
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(upstream.requests.get(0).headers().get("host")).isEqualTo("localhost:" + upstream.port());
+      }
+    }
+  }
+
+  @Test
+  void anHttpsUpstreamWhoseCertificateNamesAnotherHostIs502() throws Exception {
+    try (RecordingUpstream upstream = new RecordingUpstream(serverContext(otherHost))) {
+      TestConfig config = new TestConfig().route("/", upstream.uri("localhost"));
+      config.caFile = Optional.of(ca.toTempRootCertPem().toPath());
+      try (TestGateway gateway = TestGateway.start(config, upstream);
+          RawClient client = gateway.client()) {
+        RawClient.Response response = client.send(get("/wrong-name")).read();
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.bodyText()).contains("\"reason\":\"upstream_unavailable\"");
+      }
+      assertThat(upstream.receivedNoRequest()).isTrue();
+    }
+  }
+
+  @Test
+  void anHttpsUpstreamSignedByAnUntrustedCaIs502() throws Exception {
+    try (RecordingUpstream upstream = new RecordingUpstream(serverContext(localhost))) {
+      TestConfig config = new TestConfig().route("/", upstream.uri("localhost"));
+      try (TestGateway gateway = TestGateway.start(config, upstream);
+          RawClient client = gateway.client()) {
+        assertThat(client.send(get("/untrusted")).read().status()).isEqualTo(502);
+      }
+      assertThat(upstream.receivedNoRequest()).isTrue();
+    }
+  }
+
+  private static SslContext serverContext(X509Bundle certificate) throws Exception {
+    return SslContextBuilder.forServer(certificate.toKeyManagerFactory()).build();
+  }
+}

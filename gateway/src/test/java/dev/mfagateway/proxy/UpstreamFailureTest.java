@@ -1,0 +1,77 @@
+package dev.mfagateway.proxy;
+
+import static dev.mfagateway.proxy.TestGateway.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.EOFException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Upstream failures: refused → 502, silent → 504, broken mid-response → client closed, never reused. */
+class UpstreamFailureTest {
+
+  @Test
+  void aRefusedConnectionIs502AndTheClientConnectionStaysOpen() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    RecordingUpstream unused = new RecordingUpstream();
+    TestConfig config = new TestConfig().route("/", URI.create("http://127.0.0.1:" + closedPort));
+    try (TestGateway gateway = TestGateway.start(config, unused);
+        RawClient client = gateway.client()) {
+      RawClient.Response response = client.send(get("/x", "X-Request-Id: r-502\r\n")).read();
+
+      assertThat(response.status()).isEqualTo(502);
+      assertThat(response.bodyText())
+          .contains("\"error\":\"upstream_unavailable\"")
+          .contains("\"reason\":\"upstream_unavailable\"")
+          .contains("\"request_id\":\"r-502\"");
+      assertThat(response.header("x-request-id")).isEqualTo("r-502");
+      assertThat(client.send(get("/y")).read().status()).isEqualTo(502);
+    }
+  }
+
+  @Test
+  void anUpstreamThatNeverAnswersIs504AfterTheResponseTimeout() throws Exception {
+    TestConfig config = new TestConfig();
+    config.responseTimeout = Duration.ofMillis(500);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      long started = System.nanoTime();
+      RawClient.Response response = client.send(get("/hang")).read();
+      Duration waited = Duration.ofNanos(System.nanoTime() - started);
+
+      assertThat(response.status()).isEqualTo(504);
+      assertThat(response.bodyText()).contains("\"reason\":\"upstream_timeout\"");
+      assertThat(waited).isGreaterThanOrEqualTo(Duration.ofMillis(500)).isLessThan(Duration.ofSeconds(10));
+
+      RawClient.Response next = client.send(get("/fine")).read();
+      assertThat(next.status()).isEqualTo(200);
+      assertThat(next.header("x-upstream-connection")).isEqualTo("2");
+    }
+  }
+
+  @Test
+  void aFailureMidResponseClosesTheClientAndTheBrokenConnectionIsNotReused() throws Exception {
+    TestConfig config = new TestConfig();
+    config.eventLoopThreads = 1;
+    try (TestGateway gateway = TestGateway.start(config)) {
+      try (RawClient client = gateway.client()) {
+        assertThat(client.send(get("/first")).read().header("x-upstream-connection")).isEqualTo("1");
+
+        client.send(get("/break"));
+        assertThatThrownBy(client::read).isInstanceOf(EOFException.class).hasMessageContaining("body ended after");
+      }
+      try (RawClient client = gateway.client()) {
+        RawClient.Response response = client.send(get("/second")).read();
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.header("x-upstream-connection")).isEqualTo("2");
+      }
+      assertThat(gateway.upstream.connections.get()).isEqualTo(2);
+    }
+  }
+}

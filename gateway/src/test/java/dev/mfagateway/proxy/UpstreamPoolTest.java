@@ -1,0 +1,63 @@
+package dev.mfagateway.proxy;
+
+import static dev.mfagateway.proxy.TestGateway.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.EOFException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The keep-alive pool: its bound, idle eviction, and the upstream idle timeout in the middle of a body. */
+class UpstreamPoolTest {
+
+  @Test
+  void thePoolBoundMakesASecondExchangeWaitForTheConnection() throws Exception {
+    TestConfig config = new TestConfig();
+    config.eventLoopThreads = 1;
+    config.poolMaxConnections = 1;
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient first = gateway.client();
+        RawClient second = gateway.client()) {
+      first.send(get("/gate"));
+      assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS)).isNotNull();
+      second.send(get("/queued"));
+
+      gateway.upstream.gate.complete(null);
+      assertThat(first.read().bodyText()).isEqualTo("released");
+      RawClient.Response queued = second.read();
+      assertThat(queued.status()).isEqualTo(200);
+      assertThat(queued.header("x-upstream-connection")).isEqualTo("1");
+    }
+  }
+
+  @Test
+  void anUnusedConnectionIsClosedAfterThePoolIdleTimeout() throws Exception {
+    TestConfig config = new TestConfig();
+    config.eventLoopThreads = 1;
+    config.poolIdleTimeout = Duration.ofMillis(200);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      assertThat(client.send(get("/one")).read().header("x-upstream-connection")).isEqualTo("1");
+      for (int i = 0; i < 500 && gateway.upstream.closedConnections.get() == 0; i++) {
+        gateway.upstream.heads.poll(20, TimeUnit.MILLISECONDS);
+      }
+      assertThat(gateway.upstream.closedConnections.get()).isEqualTo(1);
+
+      assertThat(client.send(get("/two")).read().header("x-upstream-connection")).isEqualTo("2");
+    }
+  }
+
+  @Test
+  void anUpstreamSilentMidBodyBeyondItsIdleTimeoutClosesTheClient() throws Exception {
+    TestConfig config = new TestConfig();
+    config.upstreamIdleTimeout = Duration.ofMillis(300);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      client.send(get("/stall"));
+
+      assertThatThrownBy(client::read).isInstanceOf(EOFException.class).hasMessageContaining("body ended after 1000");
+    }
+  }
+}
