@@ -292,7 +292,7 @@ check_running_gateway() {
   local uid
   uid=$(podman exec "$CONTAINER" sh -c 'grep "^Uid:" /proc/1/status' | awk '{print $2}')
   [[ "$uid" == 10001 ]] || die "the JVM (PID 1) runs as uid '$uid', expected 10001"
-  ok "PID 1 runs as uid $uid: $(podman exec "$CONTAINER" sh -c 'tr "\0" " " </proc/1/cmdline' | cut -c1-100)"
+  ok "PID 1 runs as uid $uid: $(podman exec "$CONTAINER" sh -c 'tr "\0" " " </proc/1/cmdline' | cut -c1-160)"
   if podman exec "$CONTAINER" sh -c 'touch /opt/mfa-gateway/probe' 2>/dev/null; then
     die "the root filesystem is writable"
   fi
