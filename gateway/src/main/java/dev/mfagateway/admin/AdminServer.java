@@ -83,11 +83,11 @@ public final class AdminServer implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() throws InterruptedException {
+  public synchronized void close() {
     if (listener != null) {
-      listener.close().sync();
+      listener.close().syncUninterruptibly();
       listener = null;
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
   }
 
@@ -102,12 +102,12 @@ public final class AdminServer implements AutoCloseable {
       boolean get = request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
       switch (path) {
         case "/healthz" -> answer(ctx, request, get, HttpResponseStatus.OK, "text/plain", "ok\n");
-        case "/readyz" ->
-            answer(
-                ctx, request, get,
-                readiness.getAsBoolean() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "text/plain",
-                readiness.getAsBoolean() ? "ready\n" : "not ready\n");
+        case "/readyz" -> {
+          boolean ready = readiness.getAsBoolean();
+          answer(
+              ctx, request, get, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+              "text/plain", ready ? "ready\n" : "not ready\n");
+        }
         case "/metrics" -> {
           String accept = request.headers().get(HttpHeaderNames.ACCEPT, "");
           String type =

@@ -11,12 +11,15 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -26,8 +29,10 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -74,7 +79,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private boolean requestDone;
   private boolean responseStarted;
   private boolean responseDone;
-  private boolean upstreamResponseDone;
   private boolean upstreamReusable;
   private boolean skippingInterim;
   private Channel upstream;
@@ -96,10 +100,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       ReferenceCountUtil.release(msg);
       return;
     }
-    if (phase == Phase.DECIDING && !requestDone && message instanceof HttpContent && message.decoderResult().isFailure()) {
+    if (phase == Phase.DECIDING && !requestDone && message instanceof HttpContent part
+        && part.decoderResult().isFailure()) {
       // The body of the request being decided is broken: refuse now, before anything is forwarded.
       releaseWaiting();
-      requestPart((HttpContent) message);
+      requestPart(part);
       return;
     }
     waiting.add(message);
@@ -150,7 +155,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     requestDone = head instanceof LastHttpContent;
     responseStarted = false;
     responseDone = false;
-    upstreamResponseDone = false;
     upstreamReusable = false;
     skippingInterim = false;
     keepAlive = HttpUtil.isKeepAlive(head) && !gateway.draining();
@@ -180,7 +184,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     CompletableFuture<Decision> verdict =
         gateway
             .authenticator()
-            .authenticate(head.headers().getAll(io.netty.handler.codec.http.HttpHeaderNames.AUTHORIZATION), head.uri(), route)
+            .authenticate(head.headers().getAll(HttpHeaderNames.AUTHORIZATION), head.uri(), route)
             .toCompletableFuture();
     if (verdict.isDone()) {
       decided(current, verdict.getNow(null), null);
@@ -194,7 +198,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     if (error != null || decision == null) {
-      LOG.error("verdict failed for request {}", requestId, error);
+      // Only the exception's type: its message could quote token material.
+      LOG.error("verdict failed for request {}: {}", requestId, error == null ? "no decision" : error.getClass());
       answer(
           Refusal.of(
               HttpResponseStatus.SERVICE_UNAVAILABLE, Reason.KEYS_UNAVAILABLE,
@@ -211,7 +216,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
     long current = exchange;
-    java.net.URI target = route.upstream();
+    URI target = route.upstream();
     gateway
         .upstreams()
         .acquire(target, ctx.channel().eventLoop())
@@ -222,7 +227,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     return !requestDone && HttpUtil.is100ContinueExpected(request);
   }
 
-  private void connected(long forExchange, java.net.URI target, Future<Channel> connection) {
+  private void connected(long forExchange, URI target, Future<Channel> connection) {
     if (forExchange != exchange || phase != Phase.DECIDING) {
       if (connection.isSuccess()) {
         gateway.upstreams().release(connection.getNow(), target);
@@ -335,7 +340,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       upstreamFailed(head.decoderResult().cause());
       return;
     }
-    if (head.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+    if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
       if (head.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
         upstreamFailed(new IllegalStateException("upstream switched protocols, which was never asked for"));
       } else {
@@ -378,7 +383,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       }
       return;
     }
-    upstreamResponseDone = true;
     if (upstreamReusable && requestDone) {
       Channel reusable = upstream;
       upstream = null;
@@ -430,7 +434,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   private FullHttpResponse upstreamRefusal(Throwable cause) {
     String description =
-        cause instanceof SSLException || cause instanceof io.netty.handler.codec.DecoderException
+        cause instanceof SSLException || cause instanceof DecoderException
                 && cause.getCause() instanceof SSLException
             ? "TLS with the upstream failed"
             : "the upstream refused, reset or closed the connection";
@@ -481,7 +485,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private void headTimeout() {
-    requestId = java.util.UUID.randomUUID().toString();
+    requestId = UUID.randomUUID().toString();
     answer(
         Refusal.of(
             HttpResponseStatus.REQUEST_TIMEOUT, Reason.REQUEST_TIMEOUT,

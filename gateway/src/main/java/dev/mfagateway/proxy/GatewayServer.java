@@ -4,6 +4,7 @@ import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.config.GatewayConfig;
 import dev.mfagateway.config.Limits;
 import dev.mfagateway.config.Listener;
+import dev.mfagateway.config.RouteConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -23,6 +24,7 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.LogManager;
@@ -35,6 +37,8 @@ import org.apache.logging.log4j.Logger;
 public final class GatewayServer implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(GatewayServer.class);
   private static final int MAX_CHUNK = 64 * 1024;
+  /** Threads for blocking host-name lookups of upstreams (rare: pooled connections are reused). */
+  private static final int RESOLVER_THREADS = 2;
 
   private final GatewayConfig config;
   private final Authenticator authenticator;
@@ -64,7 +68,7 @@ public final class GatewayServer implements AutoCloseable {
     SslContext upstreamTls = TlsContexts.upstream(config.upstream().caFile());
     acceptor = Transport.group(1, "gateway-accept");
     workers = Transport.group(config.server().eventLoopThreads(), "gateway-io");
-    resolverThreads = Executors.newCachedThreadPool(daemon("gateway-dns"));
+    resolverThreads = Executors.newFixedThreadPool(RESOLVER_THREADS, daemon("gateway-dns"));
     int loops = workers.executorCount();
     upstreams =
         new UpstreamPool(
@@ -163,14 +167,19 @@ public final class GatewayServer implements AutoCloseable {
     LOG.info("gateway stopped");
   }
 
+  /** {@link #shutdown()}; an interrupt while draining ends the wait and is kept on the thread. */
   @Override
-  public void close() throws InterruptedException {
-    shutdown();
+  public void close() {
+    try {
+      shutdown();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** SPEC §8: `http://` upstreams are allowed (sidecars, tests), but one off the loopback interface is warned about. */
   private void warnAboutPlainUpstreams() {
-    for (var route : config.routes()) {
+    for (RouteConfig route : config.routes()) {
       String host = route.upstream().getHost();
       boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
       if (route.upstream().getScheme().equals("http") && !loopback) {
@@ -209,7 +218,7 @@ public final class GatewayServer implements AutoCloseable {
     }
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();
     return runnable -> {
       Thread thread = new Thread(runnable, name + "-" + n.incrementAndGet());

@@ -8,6 +8,7 @@ import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Executor;
 
 /**
@@ -44,7 +45,7 @@ final class OffloadedNameResolver extends InetNameResolver {
   }
 
   @Override
-  protected void doResolveAll(String host, Promise<java.util.List<InetAddress>> promise) {
+  protected void doResolveAll(String host, Promise<List<InetAddress>> promise) {
     blocking.execute(
         () -> {
           try {

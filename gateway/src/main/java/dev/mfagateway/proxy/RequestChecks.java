@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -60,7 +61,7 @@ final class RequestChecks {
           HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, Reason.BAD_HTTP, "only HTTP/1.0 and HTTP/1.1 are served");
     }
     String method = request.method().name();
-    if (!method.equals(method.toUpperCase(java.util.Locale.ROOT))) {
+    if (!method.equals(method.toUpperCase(Locale.ROOT))) {
       return new Problem(
           HttpResponseStatus.METHOD_NOT_ALLOWED, Reason.BAD_HTTP, "method names are case-sensitive: use upper case");
     }

@@ -2,6 +2,7 @@ package dev.mfagateway.proxy;
 
 import dev.mfagateway.config.UpstreamConfig;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -15,12 +16,17 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 
 /**
  * Keep-alive connections to the upstreams. There is one bounded pool per upstream and event loop, so a client
@@ -94,6 +100,7 @@ final class UpstreamPool implements AutoCloseable {
             .resolver(resolver)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMillis))
             .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .remoteAddress(InetSocketAddress.createUnresolved(host, port));
     AbstractChannelPoolHandler handler =
         new AbstractChannelPoolHandler() {
@@ -103,6 +110,7 @@ final class UpstreamPool implements AutoCloseable {
             if (https) {
               SslHandler ssl = tls.newHandler(channel.alloc(), host, port);
               ssl.setHandshakeTimeoutMillis(connectMillis);
+              requestServerName(ssl.engine(), host);
               pipeline.addLast(ssl);
             }
             pipeline.addLast(
@@ -129,6 +137,18 @@ final class UpstreamPool implements AutoCloseable {
         maxPendingAcquires,
         true,
         true);
+  }
+
+  /**
+   * SNI for every host name: the TLS engines only send it on their own for names with a dot, and an upstream behind a
+   * name like `gateway-sidecar` needs it as much as any other.
+   */
+  private static void requestServerName(SSLEngine engine, String host) {
+    if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+      SSLParameters parameters = engine.getSSLParameters();
+      parameters.setServerNames(List.of(new SNIHostName(host)));
+      engine.setSSLParameters(parameters);
+    }
   }
 
   private static URI origin(URI upstream) {

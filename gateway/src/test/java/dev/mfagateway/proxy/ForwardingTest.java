@@ -124,6 +124,23 @@ class ForwardingTest {
     assertThat(gateway.upstream.requests.get(0).uri()).isEqualTo(target);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"CHUNKED", "\tchunked"})
+  void legalSpellingsOfChunkedAreAccepted(String coding) throws Exception {
+    try (RawClient client = gateway.client()) {
+      RawClient.Response response =
+          client.send(
+                  "POST /chunked HTTP/1.1\r\nHost: gw\r\nAuthorization: " + validAuthorization()
+                      + "\r\nTransfer-Encoding:" + (coding.startsWith("\t") ? "" : " ") + coding
+                      + "\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+              .read();
+
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.bodyText()).isEqualTo(sha256("hello"));
+    }
+    assertThat(gateway.upstream.requests.get(0).headers().get("transfer-encoding")).isEqualTo("chunked");
+  }
+
   @Test
   void keepAliveReusesOneUpstreamConnection() throws Exception {
     try (RawClient client = gateway.client()) {
@@ -251,6 +268,30 @@ class ForwardingTest {
       assertThat(response.status()).isEqualTo(200);
       assertThat(response.bodyText()).isEqualTo(EMPTY_SHA256);
       assertThat(client.closedByServer()).isTrue();
+    }
+  }
+
+  @Test
+  void connectionCloseFromTheClientIsHonouredAfterTheResponse() throws Exception {
+    try (RawClient client = gateway.client()) {
+      RawClient.Response response = client.send(get("/last", "Connection: close\r\n")).read();
+
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.header("connection")).isEqualTo("close");
+      assertThat(client.closedByServer()).isTrue();
+    }
+    assertThat(gateway.upstream.requests.get(0).headers().contains("connection")).isFalse();
+  }
+
+  @Test
+  void anHttp10KeepAliveClientKeepsItsConnection() throws Exception {
+    String request =
+        "GET /old HTTP/1.0\r\nHost: gw\r\nConnection: keep-alive\r\nAuthorization: " + validAuthorization()
+            + "\r\n\r\n";
+    try (RawClient client = gateway.client()) {
+      RawClient.Response first = client.send(request).read();
+      assertThat(first.header("connection")).isEqualTo("keep-alive");
+      assertThat(client.send(request).read().status()).isEqualTo(200);
     }
   }
 

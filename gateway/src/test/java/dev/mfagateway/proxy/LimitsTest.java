@@ -3,7 +3,13 @@ package dev.mfagateway.proxy;
 import static dev.mfagateway.proxy.TestGateway.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Header deadline (slowloris), idle keep-alive timeout and the client connection cap (SPEC §8 limits). */
@@ -16,13 +22,60 @@ class LimitsTest {
     try (TestGateway gateway = TestGateway.start(config);
         RawClient client = gateway.client()) {
       RawClient.Response response =
-          client.send("GET /slow HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer a.b.c\r\nX-Trickle: ").read();
+          client.send("GET /slow HTTP/1.1\r\nHost: gw\r\nAuthorization: " + TestGateway.validAuthorization() + "\r\nX-Trickle: ").read();
 
       assertThat(response.status()).isEqualTo(408);
       assertThat(response.bodyText()).contains("\"reason\":\"request_timeout\"");
       assertThat(response.header("connection")).isEqualTo("close");
       assertThat(client.closedByServer()).isTrue();
       assertThat(gateway.upstream.receivedNothing()).isTrue();
+    }
+  }
+
+  @Test
+  void aSlowlorisDrippingHeaderBytesGets408WhileStillDripping() throws Exception {
+    TestConfig config = new TestConfig();
+    config.headerTimeout = Duration.ofMillis(400);
+    byte[] head =
+        ("GET /drip HTTP/1.1\r\nHost: gw\r\nAuthorization: " + TestGateway.validAuthorization() + "\r\n" + "X-Slow: " + "z".repeat(200))
+            .getBytes(StandardCharsets.ISO_8859_1);
+    ScheduledExecutorService dripper = Executors.newSingleThreadScheduledExecutor();
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      AtomicInteger sent = new AtomicInteger();
+      dripper.scheduleAtFixedRate(
+          () -> {
+            int i = sent.getAndIncrement();
+            try {
+              if (i < head.length) {
+                client.send(new byte[] {head[i]});
+              }
+            } catch (IOException closed) {
+              throw new IllegalStateException(closed);
+            }
+          },
+          0, 20, TimeUnit.MILLISECONDS);
+
+      RawClient.Response response = client.read();
+
+      assertThat(response.status()).isEqualTo(408);
+      assertThat(sent.get()).isLessThan(head.length);
+      assertThat(gateway.upstream.receivedNothing()).isTrue();
+    } finally {
+      dripper.shutdownNow();
+    }
+  }
+
+  @Test
+  void aClientSilentInTheMiddleOfItsBodyIsClosedAfterTheIdleTimeout() throws Exception {
+    TestConfig config = new TestConfig();
+    config.idleTimeout = Duration.ofMillis(300);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      client.send(
+          "POST /slow-body HTTP/1.1\r\nHost: gw\r\nAuthorization: " + TestGateway.validAuthorization() + "\r\nContent-Length: 10\r\n\r\n123");
+
+      assertThat(client.closedByServer()).isTrue();
     }
   }
 

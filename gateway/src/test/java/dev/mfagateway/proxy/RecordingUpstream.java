@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -67,6 +68,8 @@ final class RecordingUpstream implements AutoCloseable {
   final BlockingQueue<HttpRequest> heads = new LinkedBlockingQueue<>();
   final List<Recorded> requests = new CopyOnWriteArrayList<>();
   final CompletableFuture<Void> gate = new CompletableFuture<>();
+  /** Server names (SNI) clients asked for in their TLS handshakes. */
+  final List<String> serverNames = new CopyOnWriteArrayList<>();
   private final MultiThreadIoEventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel listener;
@@ -87,7 +90,13 @@ final class RecordingUpstream implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     if (tls != null) {
-                      ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                      ch.pipeline()
+                          .addLast(
+                              new SniHandler(
+                                  (String name) -> {
+                                    serverNames.add(String.valueOf(name));
+                                    return tls;
+                                  }));
                     }
                     ch.pipeline().addLast(new HttpServerCodec(), new Exchange(connections.incrementAndGet()));
                   }

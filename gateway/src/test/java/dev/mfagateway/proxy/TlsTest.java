@@ -2,6 +2,7 @@ package dev.mfagateway.proxy;
 
 import static dev.mfagateway.proxy.TestGateway.get;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mfagateway.config.TlsFiles;
 import io.netty.handler.ssl.SslContext;
@@ -60,6 +61,25 @@ class TlsTest {
   }
 
   @Test
+  void theClientListenerRefusesALegacyCbcSuite() throws Exception {
+    TestConfig config = new TestConfig();
+    config.listenerTls =
+        Optional.of(new TlsFiles(localhost.toTempCertChainPem().toPath(), localhost.toTempPrivateKeyPem().toPath()));
+    try (TestGateway gateway = TestGateway.start(config)) {
+      SSLContext trusting = SSLContext.getInstance("TLS");
+      trusting.init(null, ca.toTrustManagerFactory().getTrustManagers(), null);
+      try (SSLSocket legacy =
+          (SSLSocket) trusting.getSocketFactory().createSocket("127.0.0.1", gateway.address().getPort())) {
+        legacy.setEnabledProtocols(new String[] {"TLSv1.2"});
+        legacy.setEnabledCipherSuites(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"});
+
+        assertThatThrownBy(legacy::startHandshake).isInstanceOf(javax.net.ssl.SSLException.class);
+      }
+      assertThat(gateway.upstream.receivedNothing()).isTrue();
+    }
+  }
+
+  @Test
   void anHttpsUpstreamWithACertificateFromTheCaFileIsTrusted() throws Exception {
     try (RecordingUpstream upstream = new RecordingUpstream(serverContext(localhost))) {
       TestConfig config = new TestConfig().route("/", upstream.uri("localhost"));
@@ -70,6 +90,7 @@ class TlsTest {
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(upstream.requests.get(0).headers().get("host")).isEqualTo("localhost:" + upstream.port());
+        assertThat(upstream.serverNames).containsExactly("localhost");
       }
     }
   }
