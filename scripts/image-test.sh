@@ -49,6 +49,8 @@ PIDS=()
 say() { printf '\n== %s\n' "$*"; }
 ok() { printf '   ok: %s\n' "$*"; }
 die() { printf '   FAILED: %s\n' "$*" >&2; exit 1; }
+FAILED_CHECKS=0
+check_failed() { printf '   FAILED: %s\n' "$*"; FAILED_CHECKS=$((FAILED_CHECKS + 1)); }
 
 cleanup() {
   if [[ "${KEEP:-0}" == 1 ]]; then
@@ -289,44 +291,67 @@ check_running_gateway() {
   wait_for 30 answers "http://127.0.0.1:$ADMIN_PORT/readyz" || die "/readyz did not answer 200 within 30 s"
   ok "/readyz 200 (signing keys loaded from the loopback JWKS)"
 
+  # From here on every check runs, and the script fails at the end if any did.
   local uid
   uid=$(podman exec "$CONTAINER" sh -c 'grep "^Uid:" /proc/1/status' | awk '{print $2}')
-  [[ "$uid" == 10001 ]] || die "the JVM (PID 1) runs as uid '$uid', expected 10001"
-  ok "PID 1 runs as uid $uid: $(podman exec "$CONTAINER" sh -c 'tr "\0" " " </proc/1/cmdline' | cut -c1-160)"
-  if podman exec "$CONTAINER" sh -c 'touch /opt/mfa-gateway/probe' 2>/dev/null; then
-    die "the root filesystem is writable"
+  if [[ "$uid" == 10001 ]]; then
+    ok "PID 1 runs as uid $uid: $(podman exec "$CONTAINER" sh -c 'tr "\0" " " </proc/1/cmdline' | cut -c1-160)"
+  else
+    check_failed "the JVM (PID 1) runs as uid '$uid', expected 10001"
   fi
-  ok "root filesystem is read-only for the gateway"
+  if podman exec "$CONTAINER" sh -c 'touch /opt/mfa-gateway/probe' 2>/dev/null; then
+    check_failed "the root filesystem is writable"
+  else
+    ok "root filesystem is read-only for the gateway"
+  fi
 
   local body
   body=$(curl -s -H "Authorization: Bearer $MFA_TOKEN" "http://127.0.0.1:$PROXY_PORT/hello.txt")
-  [[ "$body" == "hello from the loopback upstream" ]] || die "MFA token not proxied; got: $body"
-  grep -q 'GET /hello.txt' "$WORK/upstream.log" || die "the upstream saw no request"
-  ok "MFA token: proxied to the upstream, body '$body'"
+  if [[ "$body" == "hello from the loopback upstream" ]] && grep -q 'GET /hello.txt' "$WORK/upstream.log"; then
+    ok "MFA token: proxied to the upstream, body '$body'"
+  else
+    check_failed "MFA token not proxied; got: $body"
+  fi
 
   local upstream_requests refusal
-  upstream_requests=$(grep -c 'GET ' "$WORK/upstream.log")
+  upstream_requests=$(grep -c 'GET ' "$WORK/upstream.log" || true)
   refusal=$(curl -s -D - "http://127.0.0.1:$PROXY_PORT/hello.txt")
-  [[ "$refusal" == *"HTTP/1.1 401"* ]] && grep -Eq '"reason" *: *"missing_token"' <<<"$refusal" \
-    || die "no token: expected 401 missing_token, got: $refusal"
-  ok "no token: 401 missing_token"
+  if [[ "$refusal" == *"HTTP/1.1 401"* ]] && grep -Eq '"reason" *: *"missing_token"' <<<"$refusal"; then
+    ok "no token: 401 missing_token"
+  else
+    check_failed "no token: expected 401 missing_token, got: $refusal"
+  fi
   refusal=$(curl -s -D - -H "Authorization: Bearer $NO_MFA_TOKEN" "http://127.0.0.1:$PROXY_PORT/hello.txt")
-  [[ "$refusal" == *"HTTP/1.1 401"* && "$refusal" == *insufficient_user_authentication* ]] \
-    || die "non-MFA token: expected 401 insufficient_user_authentication, got: $refusal"
-  ok "non-MFA token: 401 insufficient_user_authentication"
-  [[ $(grep -c 'GET ' "$WORK/upstream.log") == "$upstream_requests" ]] || die "a refused request reached the upstream"
-  ok "refused requests never reached the upstream"
+  if [[ "$refusal" == *"HTTP/1.1 401"* && "$refusal" == *insufficient_user_authentication* ]]; then
+    ok "non-MFA token: 401 insufficient_user_authentication"
+  else
+    check_failed "non-MFA token: expected 401 insufficient_user_authentication, got: $refusal"
+  fi
+  if [[ $(grep -c 'GET ' "$WORK/upstream.log" || true) == "$upstream_requests" ]]; then
+    ok "refused requests never reached the upstream"
+  else
+    check_failed "a refused request reached the upstream"
+  fi
 
-  curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | grep -q '^mfa_gateway_decisions_total' \
-    || die "/metrics has no mfa_gateway_decisions_total"
-  ok "/metrics: $(curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | grep -c '^mfa_gateway_decisions_total') decision series"
+  local metrics series
+  metrics=$(curl -s "http://127.0.0.1:$ADMIN_PORT/metrics")
+  series=$(grep -c '^mfa_gateway_decisions_total' <<<"$metrics" || true)
+  if ((series > 0)); then
+    ok "/metrics: $series mfa_gateway_decisions_total series"
+  else
+    check_failed "/metrics has no mfa_gateway_decisions_total (SPEC §6)"
+  fi
 
   local started exit_code
   started=$(date +%s)
   podman stop -t 40 "$CONTAINER" >/dev/null
   exit_code=$(podman inspect --format '{{.State.ExitCode}}' "$CONTAINER")
-  [[ "$exit_code" != 137 ]] || die "SIGTERM did not stop the JVM: it was killed (137)"
-  ok "SIGTERM: the JVM stopped by itself in $(($(date +%s) - started)) s, exit code $exit_code"
+  if [[ "$exit_code" != 137 ]]; then
+    ok "SIGTERM: the JVM stopped by itself in $(($(date +%s) - started)) s, exit code $exit_code"
+  else
+    check_failed "SIGTERM did not stop the JVM: it was killed (137)"
+  fi
+  ((FAILED_CHECKS == 0)) || die "$FAILED_CHECKS check(s) failed"
 }
 
 install_tools
