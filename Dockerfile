@@ -5,7 +5,8 @@
 #                      Maven Central:             docker build -t mfa-gateway .
 #   prebuilt           packs a jar built on the host first (./mvnw -B package -DskipTests); works offline:
 #                                                 podman build --target prebuilt -t mfa-gateway .
-# scripts/image-test.sh builds the prebuilt target, runs it locked down and checks it.
+# scripts/image-test.sh builds the prebuilt target (FULL_BUILD=1: the default target, offline from the host's ~/.m2),
+# runs it locked down and checks it.
 #
 # The image writes nothing outside /tmp (mount a tmpfs/emptyDir there and run with a read-only root filesystem),
 # has no HEALTHCHECK (Kubernetes probes /healthz and /readyz on the admin port), and runs the JVM as PID 1 through
