@@ -33,9 +33,13 @@ class MainTest {
     command.addAll(List.of(arguments.split(" ")));
     Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
 
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).isEqualTo(2);
-    assertThat(stderr(process)).contains(message);
+    try {
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(process.exitValue()).isEqualTo(2);
+      assertThat(stderr(process)).contains(message);
+    } finally {
+      process.destroyForcibly();
+    }
   }
 
   private static String stderr(Process process) throws IOException {
