@@ -153,7 +153,7 @@ class SigningKeysTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = JwksMode.class, names = {"GARBAGE", "EMPTY", "HUGE", "SERVER_ERROR"})
+  @EnumSource(value = JwksMode.class, names = {"GARBAGE", "EMPTY", "HUGE", "HUGE_DECLARED", "SERVER_ERROR"})
   void aBadJwksResponseKeepsTheLastGoodKeys(JwksMode mode) throws Exception {
     startGateway();
     String known = token();
@@ -164,7 +164,7 @@ class SigningKeysTest {
     assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo(switch (mode) {
       case GARBAGE -> SigningKeys.FetchOutcome.UNPARSABLE;
       case EMPTY -> SigningKeys.FetchOutcome.EMPTY;
-      case HUGE -> SigningKeys.FetchOutcome.TOO_LARGE;
+      case HUGE, HUGE_DECLARED -> SigningKeys.FetchOutcome.TOO_LARGE;
       default -> SigningKeys.FetchOutcome.HTTP_ERROR;
     });
     assertThat(keys.keyCount()).isEqualTo(1);
@@ -269,6 +269,21 @@ class SigningKeysTest {
     } finally {
       canary.stop(0);
     }
+  }
+
+  @Test
+  void refreshesEveryRefreshInterval() throws Exception {
+    AuthConfig base = TestConfigs.auth(issuer.jwksUri());
+    AuthConfig everyFewMillis = new AuthConfig(base.jwksUri(), base.issuers(), base.allowedTenants(), base.algorithms(),
+        base.clockSkew(), base.requireMfa(), base.mfaValues(), base.cpvAppIds(), base.allowAppOnly(),
+        Duration.ofMillis(200), base.jwksMinRefreshInterval(), base.jwksFetchTimeout(), base.tokenCacheMaxEntries());
+    startGateway(everyFewMillis);
+    issuer.rotate();
+    CompletableFuture<SigningKeys.FetchOutcome> periodic = nextOutcome();
+
+    assertThat(periodic.get(10, TimeUnit.SECONDS)).isEqualTo(SigningKeys.FetchOutcome.SUCCESS);
+    assertThat(keys.keyCount()).isEqualTo(2);
+    assertThat(issuer.fetchCount()).isGreaterThanOrEqualTo(2);
   }
 
   @Test
