@@ -149,7 +149,7 @@ public final class TokenVerifier {
         .exceptionally(unexpected -> Outcome.refused(Reason.BAD_SIGNATURE, "token signature could not be verified"));
   }
 
-  static String describeMissingKey(Reason missing) {
+  private static String describeMissingKey(Reason missing) {
     return missing == Reason.KEYS_UNAVAILABLE
         ? "the directory's signing keys are not loaded yet: retry shortly"
         : "token signing key (kid) is not among the directory's current keys: acquire a new token";
