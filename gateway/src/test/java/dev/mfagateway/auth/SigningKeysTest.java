@@ -226,7 +226,7 @@ class SigningKeysTest {
 
     long start = System.nanoTime();
     assertThat(decide(tokenWithKid("unknown")).reason()).isEqualTo(Reason.UNKNOWN_KEY);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
     assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo(SigningKeys.FetchOutcome.TIMEOUT);
     assertThat(decide(known).verdict()).isEqualTo(Verdict.ALLOW);
   }
@@ -278,11 +278,10 @@ class SigningKeysTest {
         base.clockSkew(), base.requireMfa(), base.mfaValues(), base.cpvAppIds(), base.allowAppOnly(),
         Duration.ofMillis(200), base.jwksMinRefreshInterval(), base.jwksFetchTimeout(), base.tokenCacheMaxEntries());
     startGateway(everyFewMillis);
+    CompletableFuture<SigningKeys.FetchOutcome> rotationSeen = nextOutcome(outcome -> keys.keyCount() == 2);
     issuer.rotate();
-    CompletableFuture<SigningKeys.FetchOutcome> periodic = nextOutcome();
 
-    assertThat(periodic.get(10, TimeUnit.SECONDS)).isEqualTo(SigningKeys.FetchOutcome.SUCCESS);
-    assertThat(keys.keyCount()).isEqualTo(2);
+    assertThat(rotationSeen.get(10, TimeUnit.SECONDS)).isEqualTo(SigningKeys.FetchOutcome.SUCCESS);
     assertThat(issuer.fetchCount()).isGreaterThanOrEqualTo(2);
   }
 
