@@ -78,11 +78,18 @@ public final class BearerToken {
     return i == n;
   }
 
+  /** A table rather than range comparisons: random base64 characters make those branches unpredictable. */
+  private static final boolean[] B64TOKEN = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      B64TOKEN[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    }
+  }
+
   private static boolean isB64Char(char c) {
-    return (c >= 'A' && c <= 'Z')
-        || (c >= 'a' && c <= 'z')
-        || (c >= '0' && c <= '9')
-        || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    return c < 128 && B64TOKEN[c];
   }
 
   /** Whether the query string carries an `access_token` parameter (RFC 6750 §2.3), compared before any decoding. */

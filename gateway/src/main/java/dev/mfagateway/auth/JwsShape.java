@@ -32,7 +32,16 @@ final class JwsShape {
     return dots == 2 && segmentLength > 0;
   }
 
+  /** A table rather than range comparisons: random base64 characters make those branches unpredictable. */
+  private static final boolean[] BASE64URL = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      BASE64URL[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    }
+  }
+
   private static boolean isBase64UrlChar(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    return c < 128 && BASE64URL[c];
   }
 }

@@ -77,7 +77,7 @@ public final class TokenVerifier {
     this.signingKeys = signingKeys;
     this.clock = clock;
     this.processor = newProcessor(algorithms, crypto);
-    this.providerKeys = Caffeine.newBuilder().weakKeys().build(key -> forProvider(key.publicKey(), crypto));
+    this.providerKeys = Caffeine.newBuilder().weakKeys().executor(Runnable::run).build(key -> forProvider(key.publicKey(), crypto));
   }
 
   /**
@@ -149,7 +149,7 @@ public final class TokenVerifier {
         .exceptionally(unexpected -> Outcome.refused(Reason.BAD_SIGNATURE, "token signature could not be verified"));
   }
 
-  static String describeMissingKey(Reason missing) {
+  private static String describeMissingKey(Reason missing) {
     return missing == Reason.KEYS_UNAVAILABLE
         ? "the directory's signing keys are not loaded yet: retry shortly"
         : "token signing key (kid) is not among the directory's current keys: acquire a new token";
@@ -161,28 +161,31 @@ public final class TokenVerifier {
       throw new Refused(Reason.MALFORMED_TOKEN, NOT_COMPACT_JWS);
     }
     String[] parts = token.split("\\.", 3);
-    Header header;
+    SignedJWT jwt;
     try {
-      header = Header.parse(new Base64URL(parts[0]));
-    } catch (ParseException e) {
-      throw new Refused(Reason.MALFORMED_TOKEN, "token header is not a valid JOSE header");
+      jwt = new SignedJWT(new Base64URL(parts[0]), new Base64URL(parts[1]), new Base64URL(parts[2]));
+    } catch (ParseException notAJwsHeader) {
+      throw refusalForHeader(parts[0]);
     }
-    if (!(header instanceof JWSHeader jwsHeader)) {
-      throw new Refused(Reason.ALGORITHM_NOT_ALLOWED,
-          "token is not signed (alg none) or is encrypted: send a signed access token");
-    }
+    JWSHeader header = jwt.getHeader();
     if (header.getType() != null && !JOSEObjectType.JWT.equals(header.getType())) {
       throw new Refused(Reason.MALFORMED_TOKEN, "token header typ must be JWT or absent");
     }
-    if (!algorithms.contains(jwsHeader.getAlgorithm())) {
+    if (!algorithms.contains(header.getAlgorithm())) {
       throw new Refused(Reason.ALGORITHM_NOT_ALLOWED,
           "token signing algorithm is not allowed here (allowed: " + String.join(", ", config.algorithms()) + ")");
     }
+    return new ParsedToken(jwt, header);
+  }
+
+  /** Why a header is not a JWS header: `alg` none or a JWE (algorithm), or not a JOSE header at all (shape). */
+  private static Refused refusalForHeader(String encodedHeader) {
     try {
-      return new ParsedToken(new SignedJWT(new Base64URL(parts[0]), new Base64URL(parts[1]), new Base64URL(parts[2])),
-          jwsHeader);
+      Header.parse(new Base64URL(encodedHeader));
+      return new Refused(Reason.ALGORITHM_NOT_ALLOWED,
+          "token is not signed (alg none) or is encrypted: send a signed access token");
     } catch (ParseException e) {
-      throw new Refused(Reason.MALFORMED_TOKEN, "token is not a valid signed JWT");
+      return new Refused(Reason.MALFORMED_TOKEN, "token header is not a valid JOSE header");
     }
   }
 

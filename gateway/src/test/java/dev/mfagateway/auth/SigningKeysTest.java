@@ -153,7 +153,7 @@ class SigningKeysTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = JwksMode.class, names = {"GARBAGE", "EMPTY", "HUGE", "SERVER_ERROR"})
+  @EnumSource(value = JwksMode.class, names = {"GARBAGE", "EMPTY", "HUGE", "HUGE_DECLARED", "SERVER_ERROR"})
   void aBadJwksResponseKeepsTheLastGoodKeys(JwksMode mode) throws Exception {
     startGateway();
     String known = token();
@@ -164,7 +164,7 @@ class SigningKeysTest {
     assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo(switch (mode) {
       case GARBAGE -> SigningKeys.FetchOutcome.UNPARSABLE;
       case EMPTY -> SigningKeys.FetchOutcome.EMPTY;
-      case HUGE -> SigningKeys.FetchOutcome.TOO_LARGE;
+      case HUGE, HUGE_DECLARED -> SigningKeys.FetchOutcome.TOO_LARGE;
       default -> SigningKeys.FetchOutcome.HTTP_ERROR;
     });
     assertThat(keys.keyCount()).isEqualTo(1);
@@ -226,7 +226,7 @@ class SigningKeysTest {
 
     long start = System.nanoTime();
     assertThat(decide(tokenWithKid("unknown")).reason()).isEqualTo(Reason.UNKNOWN_KEY);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
     assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo(SigningKeys.FetchOutcome.TIMEOUT);
     assertThat(decide(known).verdict()).isEqualTo(Verdict.ALLOW);
   }
@@ -269,6 +269,20 @@ class SigningKeysTest {
     } finally {
       canary.stop(0);
     }
+  }
+
+  @Test
+  void refreshesEveryRefreshInterval() throws Exception {
+    AuthConfig base = TestConfigs.auth(issuer.jwksUri());
+    AuthConfig everyFewMillis = new AuthConfig(base.jwksUri(), base.issuers(), base.allowedTenants(), base.algorithms(),
+        base.clockSkew(), base.requireMfa(), base.mfaValues(), base.cpvAppIds(), base.allowAppOnly(),
+        Duration.ofMillis(200), base.jwksMinRefreshInterval(), base.jwksFetchTimeout(), base.tokenCacheMaxEntries());
+    startGateway(everyFewMillis);
+    CompletableFuture<SigningKeys.FetchOutcome> rotationSeen = nextOutcome(outcome -> keys.keyCount() == 2);
+    issuer.rotate();
+
+    assertThat(rotationSeen.get(10, TimeUnit.SECONDS)).isEqualTo(SigningKeys.FetchOutcome.SUCCESS);
+    assertThat(issuer.fetchCount()).isGreaterThanOrEqualTo(2);
   }
 
   @Test

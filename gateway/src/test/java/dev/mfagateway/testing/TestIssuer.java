@@ -47,6 +47,8 @@ public final class TestIssuer implements AutoCloseable {
     GARBAGE,
     EMPTY,
     HUGE,
+    /** Declares a body over 1 MiB in Content-Length. */
+    HUGE_DECLARED,
     /** Holds the response until {@link #releaseHeld()} (or close). */
     HOLD
   }
@@ -185,6 +187,7 @@ public final class TestIssuer implements AutoCloseable {
         case GARBAGE -> send(exchange, 200, "<html>not json</html>");
         case EMPTY -> send(exchange, 200, "{\"keys\":[]}");
         case HUGE -> sendHuge(exchange);
+        case HUGE_DECLARED -> sendDeclaredHuge(exchange);
         case HOLD -> {
           awaitRelease();
           send(exchange, 200, jwksJson());
@@ -234,6 +237,15 @@ public final class TestIssuer implements AutoCloseable {
       }
     } catch (IOException clientGaveUp) {
       // The gateway cancels the transfer once it is over the limit.
+    }
+  }
+
+  private static void sendDeclaredHuge(HttpExchange exchange) throws IOException {
+    exchange.sendResponseHeaders(200, 2L * 1024 * 1024);
+    try {
+      exchange.getResponseBody().write("{\"keys\":[".getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException clientGaveUp) {
+      // The gateway refuses the body from its declared length.
     }
   }
 
