@@ -113,6 +113,11 @@ final class RunningGateway implements AutoCloseable {
         .statusCode();
   }
 
+  /** Hits of the verified-token cache since start. */
+  long tokenCacheHits() {
+    return gateway.authenticator().verifiedTokens().stats().hits();
+  }
+
   boolean isReady() {
     return gateway.isReady();
   }
