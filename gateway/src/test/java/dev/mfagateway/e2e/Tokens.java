@@ -8,11 +8,14 @@ import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.mfagateway.testing.TestIssuer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
@@ -78,6 +81,14 @@ final class Tokens {
   static String unsecured(String alg) {
     return Base64URL.encode("{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}") + "."
         + Base64URL.encode(json(TestIssuer.userClaims(Instant.now()))) + ".c2lnbmF0dXJl";
+  }
+
+  /** Signs the exact header and payload texts (which may repeat a member) with RS256. */
+  static String signedRaw(String headerJson, String payloadJson, RSAKey key) throws JOSEException {
+    String signingInput = Base64URL.encode(headerJson) + "." + Base64URL.encode(payloadJson);
+    Base64URL signature = new RSASSASigner(key)
+        .sign(new JWSHeader(JWSAlgorithm.RS256), signingInput.getBytes(StandardCharsets.US_ASCII));
+    return signingInput + "." + signature;
   }
 
   /** A valid token whose signature is re-encoded in standard base64 (`+`, `/`): Nimbus would still accept it. */

@@ -6,12 +6,17 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.mfagateway.testing.TestConfigs;
 import dev.mfagateway.testing.TestIssuer;
+import com.nimbusds.jose.util.Base64;
+import io.netty.pkitesting.CertificateBuilder;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -128,6 +133,8 @@ class WireDecisionsTest {
     cases.add(invalidToken("five segments (JWE)", valid + "." + segments[2] + "." + segments[2], "malformed_token"));
     cases.add(invalidToken("padding = appended", valid + "=", "malformed_token"));
     cases.add(invalidToken("padding == appended", valid + "==", "malformed_token"));
+    cases.add(refused("illegal ! in the signature", PATH, bearer(valid.substring(0, valid.length() - 2) + "!A"), 400,
+        "invalid_request", "malformed_request"));
     cases.add(invalidToken("standard base64 + and / in the signature", TOKENS.withStandardBase64Signature(),
         "malformed_token"));
 
@@ -157,6 +164,23 @@ class WireDecisionsTest {
         ISSUER.header().x509CertURL(canary.uri().resolve("/cert.pem")).build(),
         Tokens.json(TestIssuer.userClaims(now)), ATTACKER), "bad_signature"));
 
+    cases.add(invalidToken("embedded x5c header ignored", TestIssuer.mint(
+        ISSUER.header().x509CertChain(List.of(Base64.encode(attackerCertificate().getEncoded()))).build(),
+        Tokens.json(TestIssuer.userClaims(now)), ATTACKER), "bad_signature"));
+    cases.add(invalidToken("unknown crit header parameter", TestIssuer.mint(
+        ISSUER.header().criticalParams(Set.of("x-policy")).customParam("x-policy", "strict").build(),
+        Tokens.json(TestIssuer.userClaims(now)), ISSUER.signingKey()), "bad_signature"));
+    cases.add(allowed("nested JWT content type treated as an ordinary JWS", PATH, bearer(TestIssuer.mint(
+        ISSUER.header().contentType("JWT").build(), Tokens.json(TestIssuer.userClaims(now)), ISSUER.signingKey()))));
+    String kid = ISSUER.signingKey().getKeyID();
+    cases.add(invalidToken("duplicate header member", Tokens.signedRaw(
+        "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"" + kid + "\",\"kid\":\"" + kid + "\"}",
+        Tokens.json(TestIssuer.userClaims(now)), ISSUER.signingKey()), "malformed_token"));
+    cases.add(invalidToken("duplicate payload member", Tokens.signedRaw(
+        "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"" + kid + "\"}",
+        Tokens.json(TestIssuer.userClaims(now)).replaceFirst("\\{", "{\"tid\":\"" + OTHER_TENANT + "\","),
+        ISSUER.signingKey()), "malformed_token"));
+
     // Required claims and lifetime (60 s clock skew).
     cases.add(invalidToken("expired", TOKENS.user(c -> {
       c.put("iat", seconds - 7200);
@@ -178,6 +202,9 @@ class WireDecisionsTest {
     cases.add(invalidToken("exp missing", TOKENS.user(c -> c.remove("exp")), "invalid_claim"));
     cases.add(invalidToken("exp a string", TOKENS.user(c -> c.put("exp", String.valueOf(seconds + 3600))),
         "invalid_claim"));
+    cases.add(allowed("exp a fractional NumericDate", PATH, bearer(TOKENS.user(c -> c.put("exp", seconds + 3600.5)))));
+    cases.add(invalidToken("exp 1e300", TOKENS.user(c -> c.put("exp", 1e300)), "invalid_claim"));
+    cases.add(invalidToken("exp negative", TOKENS.user(c -> c.put("exp", -1)), "invalid_claim"));
     cases.add(invalidToken("tid null", TOKENS.user(c -> c.put("tid", Tokens.JSON_NULL)), "invalid_claim"));
     cases.add(invalidToken("tid missing", TOKENS.user(c -> c.remove("tid")), "invalid_claim"));
     cases.add(invalidToken("tid empty", TOKENS.user(c -> c.put("tid", "")), "invalid_claim"));
@@ -189,6 +216,7 @@ class WireDecisionsTest {
         issuer(TestIssuer.V1_ISSUER, OTHER_TENANT))), "wrong_issuer"));
     cases.add(invalidToken("wrong audience", TOKENS.user(c -> c.put("aud", RunningGateway.GRAPH)),
         "wrong_audience"));
+    cases.add(invalidToken("audience a number", TOKENS.user(c -> c.put("aud", 42)), "wrong_audience"));
     cases.add(allowed("audience array holding the route's audience", PATH, bearer(TOKENS.user(c -> c.put("aud",
         List.of(RunningGateway.GRAPH, TestIssuer.AUDIENCE))))));
     cases.add(allowed("v2.0 issuer with MFA", PATH, bearer(TOKENS.user(c -> c.put("iss",
@@ -240,6 +268,7 @@ class WireDecisionsTest {
     cases.add(mfaRequired("amr fullwidth", TOKENS.user(c -> c.put("amr", List.of("\uff4d\uff46\uff41")))));
     cases.add(mfaRequired("amr Cyrillic a", TOKENS.user(c -> c.put("amr", List.of("mf\u0430")))));
     cases.add(mfaRequired("amr [pwd]", TOKENS.user(c -> c.put("amr", List.of("pwd")))));
+    cases.add(mfaRequired("amr an object", TOKENS.user(c -> c.put("amr", Map.of("mfa", true)))));
     cases.add(mfaRequired("amr nested array", TOKENS.user(c -> c.put("amr", List.of(List.of("mfa"))))));
     cases.add(mfaRequired("v2.0 token without amr", TOKENS.user(c -> {
       c.put("iss", issuer(TestIssuer.V2_ISSUER, TestIssuer.TENANT));
@@ -247,6 +276,12 @@ class WireDecisionsTest {
       c.remove("amr");
     })));
     return cases.stream();
+  }
+
+  /** A self-signed certificate for the attacker's key, to embed as `x5c`. */
+  private static X509Certificate attackerCertificate() throws Exception {
+    return new CertificateBuilder().subject("CN=attacker").setIsCertificateAuthority(true).rsa2048().keyPair(ATTACKER.toKeyPair()).buildSelfSigned()
+        .getCertificate();
   }
 
   private static String issuer(String template, String tenant) {
