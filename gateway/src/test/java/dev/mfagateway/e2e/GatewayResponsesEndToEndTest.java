@@ -54,19 +54,21 @@ class GatewayResponsesEndToEndTest {
 
   @Test
   void anUpstreamThatRefusesGets502() throws Exception {
-    Refusals.assertRefusal(gateway.get("/down/orders", TOKENS.valid()), 502, null, "upstream_unavailable");
+    Refusals.assertRefusal(gateway.get("/down/orders", TOKENS.valid()), 502, Refusals.NO_CHALLENGE,
+        "upstream_unavailable");
   }
 
   @Test
   void anUpstreamThatDoesNotAnswerGets504() throws Exception {
-    Refusals.assertRefusal(gateway.get("/slow/orders", TOKENS.valid()), 504, null, "upstream_timeout");
+    Refusals.assertRefusal(gateway.get("/slow/orders", TOKENS.valid()), 504, Refusals.NO_CHALLENGE,
+        "upstream_timeout");
   }
 
   @Test
   void aRequestLineOverTheLimitGets414() throws Exception {
     upstream.clear();
     String target = "/v1/customers?filter=" + "a".repeat(9 * 1024);
-    Refusals.assertRefusal(gateway.get(target, TOKENS.valid()), 414, null, "uri_too_long");
+    Refusals.assertRefusal(gateway.get(target, TOKENS.valid()), 414, Refusals.NO_CHALLENGE, "uri_too_long");
     assertThat(upstream.received()).isEmpty();
   }
 
@@ -74,7 +76,7 @@ class GatewayResponsesEndToEndTest {
   void aTokenOverTheHeaderLimitGets431() throws Exception {
     upstream.clear();
     String token = TOKENS.user(claims -> claims.put("padding", "x".repeat(40 * 1024)));
-    Refusals.assertRefusal(gateway.get("/v1/customers", List.of("Bearer " + token)), 431, null,
+    Refusals.assertRefusal(gateway.get("/v1/customers", List.of("Bearer " + token)), 431, Refusals.NO_CHALLENGE,
         "headers_too_large");
     assertThat(upstream.received()).isEmpty();
   }

@@ -10,13 +10,17 @@ import java.util.Map;
 
 /** What every refusal must look like on the wire (SPEC §4, §8), spelled out here independently of the product. */
 final class Refusals {
+  /** No `WWW-Authenticate` header at all (503, 502, 504, 414, 431). */
+  static final String NO_CHALLENGE = null;
+  /** `Bearer realm="mfa-gateway"` with no error code: the request had no credentials (RFC 6750 §3.1). */
+  static final String BARE_CHALLENGE = "";
   private static final String REALM = "Bearer realm=\"mfa-gateway\"";
 
   private Refusals() {}
 
   /**
-   * Status, the exact `WWW-Authenticate` challenge ({@code challengeError} null: none expected, or {@code ""}: the
-   * bare challenge of RFC 6750 §3.1), and the JSON body whose `request_id` equals the `X-Request-Id` header.
+   * Status, the exact `WWW-Authenticate` challenge for {@code challengeError} (or {@link #NO_CHALLENGE}, {@link
+   * #BARE_CHALLENGE}), and the JSON body whose `request_id` equals the `X-Request-Id` header.
    */
   static void assertRefusal(HttpResponse<String> response, int status, String challengeError, String reason)
       throws ParseException {
@@ -27,17 +31,18 @@ final class Refusals {
 
     assertThat(body).containsOnlyKeys("error", "error_description", "reason", "request_id");
     assertThat(body.get("reason")).isEqualTo(reason);
-    assertThat(body.get("error")).isEqualTo(challengeError == null || challengeError.isEmpty() ? reason : challengeError);
+    boolean noErrorCode = challengeError == NO_CHALLENGE || challengeError.equals(BARE_CHALLENGE);
+    assertThat(body.get("error")).isEqualTo(noErrorCode ? reason : challengeError);
     assertThat(description).isNotBlank();
     assertThat(body.get("request_id")).isEqualTo(requestId);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
-    assertThat(response.headers().allValues("WWW-Authenticate")).isEqualTo(challengeError == null
+    assertThat(response.headers().allValues("WWW-Authenticate")).isEqualTo(challengeError == NO_CHALLENGE
         ? List.of()
         : List.of(challenge(challengeError, description)));
   }
 
   private static String challenge(String error, String description) {
-    if (error.isEmpty()) {
+    if (error.equals(BARE_CHALLENGE)) {
       return REALM;
     }
     if (error.equals("invalid_request")) {

@@ -54,7 +54,7 @@ class SigningKeysEndToEndTest {
 
     assertThat(gateway.readyz()).isEqualTo(503);
     HttpResponse<String> refused = gateway.get(PATH, tokens.valid());
-    Refusals.assertRefusal(refused, 503, null, "keys_unavailable");
+    Refusals.assertRefusal(refused, 503, Refusals.NO_CHALLENGE, "keys_unavailable");
     assertThat(refused.headers().firstValue("Retry-After")).hasValueSatisfying(
         seconds -> assertThat(Integer.parseInt(seconds)).isPositive());
     assertThat(upstream.received()).isEmpty();
@@ -98,7 +98,8 @@ class SigningKeysEndToEndTest {
     String unknownKid = TestIssuer.mint(issuer.header().keyID(UUID.randomUUID().toString()).build(),
         Tokens.json(TestIssuer.userClaims(Instant.now())), issuer.signingKey());
     Refusals.assertRefusal(gateway.get(PATH, unknownKid), 401, "invalid_token", "unknown_key");
-    assertThat(issuer.fetchCount()).as("the unknown kid asked the key source, which failed").isGreaterThan(fetchesBefore);
+    assertThat(issuer.fetchCount()).as("the unknown kid asked the key source, which failed")
+        .isGreaterThan(fetchesBefore);
 
     assertThat(gateway.get(PATH, tokens.user(c -> c.put("jti", "after-outage"))).statusCode()).isEqualTo(200);
     assertThat(gateway.readyz()).isEqualTo(200);

@@ -55,7 +55,7 @@ final class Tokens {
   }
 
   /** Valid claims under {@code header}, signed by {@code signer}. */
-  static String signed(JWSHeader header, JWSSigner signer) {
+  private static String signed(JWSHeader header, JWSSigner signer) {
     try {
       JWSObject jws = new JWSObject(header, new Payload(json(TestIssuer.userClaims(Instant.now()))));
       jws.sign(signer);

@@ -108,9 +108,9 @@ class WireDecisionsTest {
     List<Case> cases = new ArrayList<>();
 
     // HTTP-level rules and bearer extraction (SPEC §4 rows 1-2, SECURITY-NOTES §2.5).
-    cases.add(refused("no Authorization header", PATH, List.of(), 401, "", "missing_token"));
-    cases.add(refused("token only in the query string", "/v1/customers?access_token=" + valid, List.of(), 401, "",
-        "missing_token"));
+    cases.add(refused("no Authorization header", PATH, List.of(), 401, Refusals.BARE_CHALLENGE, "missing_token"));
+    cases.add(refused("token only in the query string", "/v1/customers?access_token=" + valid, List.of(), 401,
+        Refusals.BARE_CHALLENGE, "missing_token"));
     cases.add(refused("two Authorization headers", PATH, List.of("Bearer " + valid, "Bearer " + valid), 400,
         "invalid_request", "malformed_request"));
     cases.add(refused("Basic scheme", PATH, List.of("Basic dXNlcjpwYXNzd29yZA=="), 400, "invalid_request",
@@ -280,8 +280,8 @@ class WireDecisionsTest {
 
   /** A self-signed certificate for the attacker's key, to embed as `x5c`. */
   private static X509Certificate attackerCertificate() throws Exception {
-    return new CertificateBuilder().subject("CN=attacker").setIsCertificateAuthority(true).rsa2048().keyPair(ATTACKER.toKeyPair()).buildSelfSigned()
-        .getCertificate();
+    return new CertificateBuilder().subject("CN=attacker").setIsCertificateAuthority(true).rsa2048()
+        .keyPair(ATTACKER.toKeyPair()).buildSelfSigned().getCertificate();
   }
 
   private static String issuer(String template, String tenant) {
@@ -293,7 +293,7 @@ class WireDecisionsTest {
   }
 
   private static Case allowed(String name, String target, List<String> authorizations) {
-    return new Case("allowed: " + name, target, authorizations, 200, null, "ok");
+    return new Case("allowed: " + name, target, authorizations, 200, Refusals.NO_CHALLENGE, "ok");
   }
 
   private static Case refused(String name, String target, List<String> authorizations, int status,
