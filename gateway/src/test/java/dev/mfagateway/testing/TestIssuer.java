@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -95,6 +97,17 @@ public final class TestIssuer implements AutoCloseable {
 
   public int fetchCount() {
     return fetches.get();
+  }
+
+  /** Waits (without polling) until the JWKS endpoint has been asked at least {@code count} times in all. */
+  public boolean awaitFetchCount(int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (fetches) {
+      for (long left = timeout.toNanos(); fetches.get() < count && left > 0; left = deadline - System.nanoTime()) {
+        TimeUnit.NANOSECONDS.timedWait(fetches, left);
+      }
+      return fetches.get() >= count;
+    }
   }
 
   public RSAKey signingKey() {
@@ -179,7 +192,10 @@ public final class TestIssuer implements AutoCloseable {
   }
 
   private void serveJwks(HttpExchange exchange) throws IOException {
-    fetches.incrementAndGet();
+    synchronized (fetches) {
+      fetches.incrementAndGet();
+      fetches.notifyAll();
+    }
     try (exchange) {
       switch (mode) {
         case NORMAL -> send(exchange, 200, jwksJson());
