@@ -24,7 +24,7 @@
 # Needs: java 17 (with jstat), wrk, curl, nginx (`apt-get install -y wrk nginx-light`; the script installs
 # nginx-light itself when it is missing and it runs as root).
 # Environment overrides (defaults in brackets):
-#   WRK_THREADS [2]  WRK_CONNECTIONS [50]  WRK_DURATION [10s]  WARMUP_DURATION [30s]  ROUNDS [3]
+#   WRK_THREADS [2]  WRK_CONNECTIONS [50]  WRK_DURATION [10s]  WARMUP_DURATION [60s]  ROUNDS [3]
 #   GATEWAY_HEAP [512m]  GATEWAY_EXTRA_OPTIONS [none; e.g. -Dgateway.server.event-loop-threads=2]
 #   JAR [gateway/target/mfa-gateway.jar]  RESULTS_DIR [loadtest/results]  NOTE [free text put in the results]
 set -Eeuo pipefail
@@ -34,7 +34,7 @@ JAR=${JAR:-$ROOT/gateway/target/mfa-gateway.jar}
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-50}
 WRK_DURATION=${WRK_DURATION:-10s}
-WARMUP_DURATION=${WARMUP_DURATION:-30s}
+WARMUP_DURATION=${WARMUP_DURATION:-60s}
 ROUNDS=${ROUNDS:-3}
 GATEWAY_HEAP=${GATEWAY_HEAP:-512m}
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/loadtest/results}
@@ -72,7 +72,7 @@ fi
 [ -f "$JAR" ] || die "no gateway jar at $JAR: run ./mvnw -B -q package -DskipTests first"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 [[ "$WRK_DURATION" =~ ^[1-9][0-9]*s$ ]] || die "WRK_DURATION must be whole seconds like 10s"
-[[ "$WARMUP_DURATION" =~ ^[1-9][0-9]*s$ ]] || die "WARMUP_DURATION must be whole seconds like 30s"
+[[ "$WARMUP_DURATION" =~ ^[1-9][0-9]*s$ ]] || die "WARMUP_DURATION must be whole seconds like 60s"
 RUN_SECONDS=${WRK_DURATION%s}
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -303,7 +303,7 @@ SUMMARY=$WORK/summary.txt
   echo "upstream: $(nginx -v 2>&1 | sed 's/.*: //'), 1 worker, keep-alive, ${#BODY}-byte JSON body"
   echo "gateway: java $(java -version 2>&1 | awk -F'"' 'NR == 1 { print $2 }') $GATEWAY_JVM_OPTIONS ${GC#-XX:+}, serve, enforce, signature verified, access log off"
   echo "checked first: token through the gateway -> 200 with nginx's body; no token -> 401"
-  echo "rounds: warm-up pair (not counted), then $ROUNDS interleaved pairs direct/gateway"
+  echo "rounds: a warm-up pair of $WARMUP_DURATION each (not counted), then $ROUNDS interleaved pairs direct/gateway of $WRK_DURATION each"
   echo
   cat "$WORK/table.txt"
   echo
