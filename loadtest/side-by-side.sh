@@ -290,7 +290,7 @@ median_of() { # median_of COLUMN SIDE over the measured rounds
 HEAP_MAX_MIB=$(max_heap_used_mib)
 RSS_MAX_MIB=$(max_rss_mib)
 HWM_KIB=$(awk '/^VmHWM/ { print $2 }' "/proc/$GATEWAY_PID/status")
-GC=$(jcmd "$GATEWAY_PID" VM.flags 2>/dev/null | grep -o -- '-XX:+Use[A-Za-z]*GC' | head -1 || true)
+GC=$(jcmd "$GATEWAY_PID" VM.flags 2>/dev/null | grep -o -- '-XX:+Use[A-Za-z0-9]*GC' | head -1 || true)
 REUSE="$GATEWAY_ACCEPTS new upstream connections for $GATEWAY_REQUESTS upstream requests in the measured gateway runs"
 REUSE+="; $UPSTREAM_CONNECTIONS established to nginx after the last run (pool max-connections 64)"
 
