@@ -27,6 +27,7 @@
 #   WRK_THREADS [2]  WRK_CONNECTIONS [50]  WRK_DURATION [10s]  WARMUP_DURATION [60s]  ROUNDS [3]
 #   GATEWAY_HEAP [512m]  GATEWAY_EXTRA_OPTIONS [none; e.g. -Dgateway.server.event-loop-threads=2]
 #   JAR [gateway/target/mfa-gateway.jar]  RESULTS_DIR [loadtest/results]  NOTE [free text put in the results]
+# wrk runs under `timeout --foreground` so that Ctrl-C reaches it at once.
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -232,7 +233,7 @@ run_wrk() { # run_wrk ROUND SIDE URL
   gateway_cpu_before=$(cpu_seconds "$GATEWAY_PID")
   nginx_cpu_before=$(cpu_seconds "$NGINX_WORKER_PID")
   started=$(date +%s.%N)
-  timeout $((${duration%s} + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$duration" --latency \
+  timeout --foreground $((${duration%s} + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$duration" --latency \
     -H "Authorization: Bearer $TOKEN" "$url$REQUEST_PATH" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
   local rps p50 p99 non2xx errors requests gateway_cpu nginx_cpu
   gateway_cpu=$(awk -v a="$gateway_cpu_before" -v b="$(cpu_seconds "$GATEWAY_PID")" 'BEGIN { printf "%.2f", b - a }')
