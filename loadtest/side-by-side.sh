@@ -2,7 +2,7 @@
 # Side-by-side throughput: the same upstream measured directly and through the MFA Gateway, interleaved.
 #
 #   ./mvnw -B -q package -DskipTests          # builds gateway/target/mfa-gateway.jar
-#   loadtest/side-by-side.sh                  # ~2 minutes with the defaults
+#   loadtest/side-by-side.sh                  # about 4 minutes with the defaults
 #
 # What it starts, all on 127.0.0.1 and all stopped again on exit, Ctrl-C or error:
 #   - nginx (Debian's nginx-light or nginx) in the foreground with a generated config: 1 worker, keep-alive,
