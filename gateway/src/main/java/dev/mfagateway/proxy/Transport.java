@@ -25,10 +25,11 @@ final class Transport {
     return isNative() ? "epoll" : "nio";
   }
 
-  /** An event-loop group; {@code threads} 0 means one per core. */
+  /** An event-loop group; {@code threads} 0 means one per core (Netty's own default would be two per core). */
   static MultiThreadIoEventLoopGroup group(int threads, String name) {
     IoHandlerFactory factory = isNative() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
+    int loops = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+    return new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory(name, true), factory);
   }
 
   static Class<? extends ServerChannel> serverChannel() {
