@@ -215,7 +215,7 @@ public final class ConfigLoader {
       Optional<Boolean> requireMfa = route.optional("require-mfa", route::bool);
       Optional<Boolean> allowAppOnly = route.optional("allow-app-only", route::bool);
       if (!route.failedSince(routeMark) && routeMode != null && auth != null) {
-        routes.add(new RouteConfig(name, prefix, upstream, audiences, routeMode, requireMfa.orElse(auth.requireMfa()),
+        routes.add(new RouteConfig(name, prefix, origin(upstream), audiences, routeMode, requireMfa.orElse(auth.requireMfa()),
             allowAppOnly.orElse(auth.allowAppOnly()), signature));
       }
     }
@@ -242,6 +242,11 @@ public final class ConfigLoader {
         earlier -> route.problem("path-prefix", "never matched: " + earlier.getValue() + " = \"" + earlier.getKey()
             + "\" comes first and covers \"" + prefix + "\""));
     prefixesSeen.putIfAbsent(prefix, route.display("path-prefix"));
+  }
+
+  /** `https://host:port` without the optional "/" path: the form the upstream pool keys its connections by. */
+  private static URI origin(URI upstream) {
+    return URI.create(upstream.getScheme() + "://" + upstream.getRawAuthority());
   }
 
   private static UpstreamConfig upstream(ConfigReader r) {

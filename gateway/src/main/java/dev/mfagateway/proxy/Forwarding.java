@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
@@ -42,7 +43,18 @@ final class Forwarding {
     if (values.size() == 1 && SANE_REQUEST_ID.matcher(values.get(0)).matches()) {
       return values.get(0);
     }
-    return UUID.randomUUID().toString();
+    return newRequestId();
+  }
+
+  /**
+   * A random (version 4) UUID from the thread's fast generator: request ids need to be unique, not unguessable, and
+   * `UUID.randomUUID()` would make every request queue for one shared SecureRandom.
+   */
+  static String newRequestId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(high, low).toString();
   }
 
   /** The header names the `Connection` header nominates, lower-cased. */

@@ -63,13 +63,13 @@ final class UpstreamPool implements AutoCloseable {
 
   /** A connection to {@code upstream} on {@code loop}, new or reused; fails after `connect-timeout`. */
   Future<Channel> acquire(URI upstream, EventLoop loop) {
-    return pools.computeIfAbsent(new Key(origin(upstream), loop), this::newPool).acquire();
+    return pools.computeIfAbsent(new Key(upstream, loop), this::newPool).acquire();
   }
 
   /** Gives a healthy connection back for reuse. */
   void release(Channel channel, URI upstream) {
     channel.pipeline().get(UpstreamHandler.class).detach();
-    FixedChannelPool pool = pools.get(new Key(origin(upstream), channel.eventLoop()));
+    FixedChannelPool pool = pools.get(new Key(upstream, channel.eventLoop()));
     pool.release(channel);
   }
 
@@ -77,7 +77,7 @@ final class UpstreamPool implements AutoCloseable {
   void discard(Channel channel, URI upstream) {
     channel.pipeline().get(UpstreamHandler.class).detach();
     channel.close();
-    FixedChannelPool pool = pools.get(new Key(origin(upstream), channel.eventLoop()));
+    FixedChannelPool pool = pools.get(new Key(upstream, channel.eventLoop()));
     pool.release(channel);
   }
 
@@ -149,9 +149,5 @@ final class UpstreamPool implements AutoCloseable {
       parameters.setServerNames(List.of(new SNIHostName(host)));
       engine.setSSLParameters(parameters);
     }
-  }
-
-  private static URI origin(URI upstream) {
-    return URI.create(upstream.getScheme() + "://" + upstream.getRawAuthority());
   }
 }

@@ -163,9 +163,9 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void upstreamWithSlashOnlyPathIsAccepted() throws Exception {
+  void upstreamWithSlashOnlyPathIsAcceptedAsItsOrigin() throws Exception {
     GatewayConfig config = ConfigLoader.fromString(routes(route("a", "/", "https://api.example:8443/")));
-    assertThat(config.routes().get(0).upstream()).isEqualTo(URI.create("https://api.example:8443/"));
+    assertThat(config.routes().get(0).upstream()).isEqualTo(URI.create("https://api.example:8443"));
   }
 
   @Test
