@@ -3,7 +3,9 @@ package dev.mfagateway.proxy;
 import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.auth.Decision;
 import dev.mfagateway.auth.Reason;
-import dev.mfagateway.config.RouteConfig;
+import dev.mfagateway.auth.TokenIdentity;
+import dev.mfagateway.auth.Verdict;
+import dev.mfagateway.telemetry.StatusClass;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -31,7 +33,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.util.ArrayDeque;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -70,10 +71,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   /** Set when a request head timed out while another exchange was under way: answered 408 once it ends. */
   private boolean headTimedOut;
 
+  /** The client's address, as forwarded in `X-Forwarded-For` and logged. */
+  private String client;
+
   // The current exchange.
   private long exchange;
   private HttpRequest request;
-  private RouteConfig route;
+  private Routes.Route route;
   private String requestId;
   private boolean keepAlive;
   private boolean requestDone;
@@ -83,6 +87,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private boolean skippingInterim;
   private Channel upstream;
   private ScheduledFuture<?> responseTimer;
+  // What the current exchange records: times from System.nanoTime(), the outcome, body bytes.
+  private long headReceived;
+  private long upstreamStarted;
+  private long upstreamNanos;
+  private int status;
+  private Decision decision;
+  private long bytesIn;
+  private long bytesOut;
+  private boolean accessLogged;
 
   FrontendHandler(GatewayContext gateway, ResponseEncoder encoder) {
     this.gateway = gateway;
@@ -92,6 +105,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.client = clientAddress(ctx.channel().remoteAddress());
   }
 
   @Override
@@ -151,6 +165,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private void begin(HttpRequest head) {
     exchange++;
     request = head;
+    startRecord();
     requestId = Forwarding.requestId(head.headers());
     requestDone = head instanceof LastHttpContent;
     responseStarted = false;
@@ -169,22 +184,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       refuseAndClose(problem);
       return;
     }
-    Optional<RouteConfig> matched = gateway.routes().match(head.uri());
-    if (matched.isEmpty()) {
+    route = gateway.routes().match(head.uri());
+    if (route == null) {
       // No reason of SPEC §8 names "no route"; the path is what is wrong with the request, so it is `bad_http`.
+      gateway.metrics().httpRejection(HttpRejection.NO_ROUTE.ordinal());
       answer(
           Refusal.of(
               HttpResponseStatus.NOT_FOUND, Reason.BAD_HTTP, "no route for this path", requestId,
               !keepAlive, ctx.alloc()));
       return;
     }
-    route = matched.get();
     phase = Phase.DECIDING;
     long current = exchange;
     CompletableFuture<Decision> verdict =
         gateway
             .authenticator()
-            .authenticate(head.headers().getAll(HttpHeaderNames.AUTHORIZATION), head.uri(), route)
+            .authenticate(head.headers().getAll(HttpHeaderNames.AUTHORIZATION), head.uri(), route.config())
             .toCompletableFuture();
     if (verdict.isDone()) {
       decided(current, verdict.getNow(null), null);
@@ -200,6 +215,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (error != null || decision == null) {
       // Only the exception's type: its message could quote token material.
       LOG.error("verdict failed for request {}: {}", requestId, error == null ? "no decision" : error.getClass());
+      recordDecision(Decision.deny(Reason.KEYS_UNAVAILABLE, "the verdict could not be reached"));
       answer(
           Refusal.of(
               HttpResponseStatus.SERVICE_UNAVAILABLE, Reason.KEYS_UNAVAILABLE,
@@ -207,6 +223,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       process();
       return;
     }
+    recordDecision(decision);
     if (!decision.verdict().forwards()) {
       answer(Refusal.of(decision, requestId, !keepAlive || awaitsContinue(), ctx.alloc()));
       process();
@@ -216,10 +233,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
     long current = exchange;
-    URI target = route.upstream();
+    URI target = route.config().upstream();
+    upstreamStarted = System.nanoTime();
     gateway
         .upstreams()
-        .acquire(target, ctx.channel().eventLoop())
+        .acquire(target, ctx.channel().eventLoop(), route.meters())
         .addListener((Future<Channel> f) -> connected(current, target, f));
   }
 
@@ -235,6 +253,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     if (!connection.isSuccess()) {
+      upstreamOutcome(StatusClass.UNAVAILABLE);
       answer(upstreamRefusal(connection.cause()));
       process();
       return;
@@ -243,9 +262,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     upstream.pipeline().get(UpstreamHandler.class).attach(this);
     upstream.config().setAutoRead(true);
     phase = Phase.FORWARDING;
-    String client = clientAddress(ctx.channel().remoteAddress());
     HttpRequest forwarded =
-        Forwarding.upstreamRequest(request, route.upstream(), client, gateway.clientTls(), requestId);
+        Forwarding.upstreamRequest(request, route.config().upstream(), client, gateway.clientTls(), requestId);
+    upstreamStarted = System.nanoTime();
     ChannelFuture written = upstream.writeAndFlush(forwarded);
     if (requestDone) {
       written.addListener(f -> requestSent(forExchange, f));
@@ -281,6 +300,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     long current = exchange;
+    int bytes = part.content().readableBytes();
+    bytesIn += bytes;
+    route.meters().requestBytes(bytes);
     ChannelFuture written = upstream.writeAndFlush(part);
     written.addListener(last ? f -> requestSent(current, f) : f -> writeFailed(current, f));
   }
@@ -316,6 +338,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     dropUpstream();
+    upstreamOutcome(StatusClass.TIMEOUT);
     answer(
         Refusal.of(
             HttpResponseStatus.GATEWAY_TIMEOUT, Reason.UPSTREAM_TIMEOUT,
@@ -349,6 +372,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     cancelResponseTimer();
+    upstreamOutcome(StatusClass.of(head.status().code()));
     responseStarted = true;
     boolean bodiless =
         request.method().equals(HttpMethod.HEAD)
@@ -359,6 +383,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     keepAlive = response.keepAlive();
     upstreamReusable = HttpUtil.isKeepAlive(head);
     ctx.write(response.response());
+    responseHeadWritten(head.status().code());
   }
 
   private void responsePart(HttpContent part) {
@@ -376,6 +401,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       upstreamFailed(part.decoderResult().cause());
       return;
     }
+    int bytes = part.content().readableBytes();
+    bytesOut += bytes;
+    route.meters().responseBytes(bytes);
     if (!(part instanceof LastHttpContent)) {
       ctx.writeAndFlush(part);
       if (!ctx.channel().isWritable()) {
@@ -386,7 +414,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (upstreamReusable && requestDone) {
       Channel reusable = upstream;
       upstream = null;
-      gateway.upstreams().release(reusable, route.upstream());
+      gateway.upstreams().release(reusable, route.config().upstream());
     } else {
       dropUpstream();
     }
@@ -428,6 +456,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       close();
       return;
     }
+    upstreamOutcome(StatusClass.UNAVAILABLE);
     answer(upstreamRefusal(cause));
     process();
   }
@@ -448,10 +477,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private void answer(FullHttpResponse response) {
     responseStarted = true;
     boolean closing = !HttpUtil.isKeepAlive(response);
+    bytesOut += response.content().readableBytes();
+    int code = response.status().code();
     ChannelFuture written = ctx.writeAndFlush(response);
+    responseHeadWritten(code);
     if (closing) {
       written.addListener(ChannelFutureListener.CLOSE);
       phase = Phase.CLOSED;
+      accessLine();
       return;
     }
     responseDone = true;
@@ -462,6 +495,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private void refuseAndClose(RequestChecks.Problem problem) {
+    gateway.metrics().httpRejection(problem.kind().ordinal());
     keepAlive = false;
     answer(Refusal.of(problem.status(), problem.reason(), problem.description(), requestId, true, ctx.alloc()));
   }
@@ -469,6 +503,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   /** Both directions are complete: the next request may begin. */
   private void finish() {
     cancelResponseTimer();
+    accessLine();
     request = null;
     route = null;
     if (headTimedOut) {
@@ -485,7 +520,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private void headTimeout() {
+    startRecord();
     requestId = UUID.randomUUID().toString();
+    gateway.metrics().httpRejection(HttpRejection.HEADER_TIMEOUT.ordinal());
     answer(
         Refusal.of(
             HttpResponseStatus.REQUEST_TIMEOUT, Reason.REQUEST_TIMEOUT,
@@ -531,6 +568,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (request != null) {
+      accessLine();
+    }
     phase = Phase.CLOSED;
     dropUpstream();
     releaseWaiting();
@@ -543,6 +583,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private void close() {
+    if (request != null) {
+      accessLine();
+    }
     phase = Phase.CLOSED;
     dropUpstream();
     releaseWaiting();
@@ -555,7 +598,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (upstream != null) {
       Channel broken = upstream;
       upstream = null;
-      gateway.upstreams().discard(broken, route.upstream());
+      gateway.upstreams().discard(broken, route.config().upstream());
     }
   }
 
@@ -571,6 +614,62 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     while ((message = waiting.poll()) != null) {
       ReferenceCountUtil.release(message);
     }
+  }
+
+  private void startRecord() {
+    headReceived = System.nanoTime();
+    upstreamNanos = -1;
+    status = 0;
+    decision = null;
+    bytesIn = 0;
+    bytesOut = 0;
+    accessLogged = false;
+  }
+
+  /** Counts the verdict on the route; a refusal (or a report-only `would_deny`) also gets its audit line. */
+  private void recordDecision(Decision verdict) {
+    decision = verdict;
+    route.meters().decision(verdict.verdict().ordinal(), verdict.reason().ordinal());
+    if (verdict.verdict() != Verdict.ALLOW) {
+      TokenIdentity who = verdict.identity();
+      gateway.audit().refusal(requestId, route.config().name(), verdict.verdict().label(),
+          verdict.reason().wireName(), who.tenantId(), who.appId(), who.objectId(), client,
+          request.headers().get(HttpHeaderNames.USER_AGENT));
+    }
+  }
+
+  /** The upstream answered (or failed, or timed out) for the current exchange. */
+  private void upstreamOutcome(StatusClass statusClass) {
+    upstreamNanos = System.nanoTime() - upstreamStarted;
+    route.meters().upstream(statusClass, upstreamNanos);
+  }
+
+  /** The response head went to the client: the gateway's total time, and for forwarded requests what it added. */
+  private void responseHeadWritten(int code) {
+    status = code;
+    if (route == null) {
+      return;
+    }
+    long total = System.nanoTime() - headReceived;
+    route.meters().request(total);
+    if (upstreamNanos >= 0) {
+      route.meters().addedLatency(Math.max(0, total - upstreamNanos));
+    }
+  }
+
+  /** The access line of the current exchange, once, as `gateway.logging.access-log` asks. */
+  private void accessLine() {
+    if (accessLogged) {
+      return;
+    }
+    accessLogged = true;
+    Decision verdict = decision;
+    boolean refusedShape = verdict == null && status >= 400;
+    gateway.audit().access(requestId, request == null ? null : request.method().name(),
+        request == null ? null : request.uri(), status, System.nanoTime() - headReceived, bytesIn, bytesOut,
+        route == null ? null : route.config().name(),
+        verdict != null ? verdict.verdict().label() : refusedShape ? Verdict.DENY.label() : null,
+        verdict != null ? verdict.reason().wireName() : null, client);
   }
 
   private static String clientAddress(SocketAddress address) {

@@ -185,10 +185,7 @@ class PrometheusEvaluationTest {
     graph.addedLatency(1_000_000);
     metrics.tokenValidation(true, 15_000);
     metrics.tokenValidation(false, 400_000);
-    metrics.tokenCacheHit();
-    metrics.tokenCacheMiss();
-    metrics.tokenCacheEviction();
-    metrics.tokenCacheSize(() -> 17);
+    metrics.tokenCache(() -> 1, () -> 1, () -> 1, () -> 17);
     metrics.jwksFetch(JwksFetchOutcome.TIMEOUT);
     metrics.httpRejection(REJECTIONS.indexOf("obs_fold"));
     metrics.configReload(false);
