@@ -93,6 +93,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private long upstreamNanos;
   private int status;
   private Decision decision;
+  /** Why the gateway refused the request before any verdict (its HTTP shape, no route, a header timeout). */
+  private Reason shapeRefusal;
   private long bytesIn;
   private long bytesOut;
   private boolean accessLogged;
@@ -188,6 +190,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (route == null) {
       // No reason of SPEC §8 names "no route"; the path is what is wrong with the request, so it is `bad_http`.
       gateway.metrics().httpRejection(HttpRejection.NO_ROUTE.ordinal());
+      shapeRefusal = Reason.BAD_HTTP;
       answer(
           Refusal.of(
               HttpResponseStatus.NOT_FOUND, Reason.BAD_HTTP, "no route for this path", requestId,
@@ -496,6 +499,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   private void refuseAndClose(RequestChecks.Problem problem) {
     gateway.metrics().httpRejection(problem.kind().ordinal());
+    shapeRefusal = problem.reason();
     keepAlive = false;
     answer(Refusal.of(problem.status(), problem.reason(), problem.description(), requestId, true, ctx.alloc()));
   }
@@ -523,6 +527,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     startRecord();
     requestId = UUID.randomUUID().toString();
     gateway.metrics().httpRejection(HttpRejection.HEADER_TIMEOUT.ordinal());
+    shapeRefusal = Reason.REQUEST_TIMEOUT;
     answer(
         Refusal.of(
             HttpResponseStatus.REQUEST_TIMEOUT, Reason.REQUEST_TIMEOUT,
@@ -621,6 +626,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     upstreamNanos = -1;
     status = 0;
     decision = null;
+    shapeRefusal = null;
     bytesIn = 0;
     bytesOut = 0;
     accessLogged = false;
@@ -664,12 +670,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     }
     accessLogged = true;
     Decision verdict = decision;
-    boolean refusedShape = verdict == null && status >= 400;
+    String decided = verdict != null ? verdict.verdict().label() : shapeRefusal != null ? Verdict.DENY.label() : null;
+    Reason reason = verdict != null ? verdict.reason() : shapeRefusal;
     gateway.audit().access(requestId, request == null ? null : request.method().name(),
         request == null ? null : request.uri(), status, System.nanoTime() - headReceived, bytesIn, bytesOut,
-        route == null ? null : route.config().name(),
-        verdict != null ? verdict.verdict().label() : refusedShape ? Verdict.DENY.label() : null,
-        verdict != null ? verdict.reason().wireName() : null, client);
+        route == null ? null : route.config().name(), decided, reason == null ? null : reason.wireName(), client);
   }
 
   private static String clientAddress(SocketAddress address) {

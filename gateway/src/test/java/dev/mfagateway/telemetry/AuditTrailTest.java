@@ -10,10 +10,12 @@ import dev.mfagateway.config.ConfigLoader;
 import dev.mfagateway.testing.RefusalCases;
 import dev.mfagateway.testing.TestConfigs;
 import dev.mfagateway.testing.TestIssuer;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,7 +68,9 @@ class AuditTrailTest {
           List.of(valid));
       sent.add(send(keyless, "keys-enforce", "/pc/v1/customers", "partner-center", noKeys, "deny", 503));
       sent.add(send(keyless, "keys-report", "/graph/v1.0/me", "graph", noKeys, "would_deny", 200));
-      lines = awaitAccessLines(log, sent.size());
+      hostile(gateway, "GET /pc/ HTTP/1.1\r\nHost: gw\r\nX-Request-Id: hostile-1\r\nAuthorization: Bearer " + valid
+          + "\r\nX-Folded: a\r\n b\r\n\r\n");
+      lines = awaitAccessLines(log, sent.size() + 1);
     }
 
     List<JsonNode> parsed = new ArrayList<>();
@@ -95,6 +99,23 @@ class AuditTrailTest {
         default -> { }
       }
       assertThat(linesOf(parsed, "access", request.requestId())).as("access lines of " + request).hasSize(1);
+    }
+    // A head refused for its shape is not trusted for its request id: the line is found by its reason.
+    List<JsonNode> hostile = parsed.stream().filter(line -> line.path("reason").asText().equals("bad_http")).toList();
+    assertThat(hostile).hasSize(1);
+    assertThat(hostile.get(0).path("event").asText()).isEqualTo("access");
+    assertThat(hostile.get(0).path("status").asInt()).isEqualTo(400);
+    assertThat(hostile.get(0).path("decision").asText()).isEqualTo("deny");
+    assertThat(hostile.get(0).path("route").isNull()).isTrue();
+  }
+
+  /** Raw bytes on a new connection; waits for the gateway's answer and close. */
+  private static void hostile(Gateway gateway, String request) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", gateway.address().getPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+          .startsWith("HTTP/1.1 400");
     }
   }
 
