@@ -237,7 +237,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     }
     long current = exchange;
     URI target = route.config().upstream();
-    upstreamStarted = System.nanoTime();
     gateway
         .upstreams()
         .acquire(target, ctx.channel().eventLoop(), route.meters())
@@ -256,6 +255,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     if (!connection.isSuccess()) {
+      upstreamStarted = headReceived; // no request went out: the failure is timed from the request's arrival
       upstreamOutcome(StatusClass.UNAVAILABLE);
       answer(upstreamRefusal(connection.cause()));
       process();
@@ -375,7 +375,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     cancelResponseTimer();
-    upstreamOutcome(StatusClass.of(head.status().code()));
+    long headArrived = upstreamOutcome(StatusClass.of(head.status().code()));
     responseStarted = true;
     boolean bodiless =
         request.method().equals(HttpMethod.HEAD)
@@ -386,7 +386,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     keepAlive = response.keepAlive();
     upstreamReusable = HttpUtil.isKeepAlive(head);
     ctx.write(response.response());
-    responseHeadWritten(head.status().code());
+    responseHeadWritten(head.status().code(), headArrived);
   }
 
   private void responsePart(HttpContent part) {
@@ -483,7 +483,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     bytesOut += response.content().readableBytes();
     int code = response.status().code();
     ChannelFuture written = ctx.writeAndFlush(response);
-    responseHeadWritten(code);
+    responseHeadWritten(code, System.nanoTime());
     if (closing) {
       written.addListener(ChannelFutureListener.CLOSE);
       phase = Phase.CLOSED;
@@ -644,19 +644,24 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     }
   }
 
-  /** The upstream answered (or failed, or timed out) for the current exchange. */
-  private void upstreamOutcome(StatusClass statusClass) {
-    upstreamNanos = System.nanoTime() - upstreamStarted;
+  /** The upstream answered (or failed, or timed out) for the current exchange; returns the time it did. */
+  private long upstreamOutcome(StatusClass statusClass) {
+    long now = System.nanoTime();
+    upstreamNanos = now - upstreamStarted;
     route.meters().upstream(statusClass, upstreamNanos);
+    return now;
   }
 
-  /** The response head went to the client: the gateway's total time, and for forwarded requests what it added. */
-  private void responseHeadWritten(int code) {
+  /**
+   * The response head went to the client at {@code now}: the gateway's total time, and for forwarded requests what it
+   * added.
+   */
+  private void responseHeadWritten(int code, long now) {
     status = code;
     if (route == null) {
       return;
     }
-    long total = System.nanoTime() - headReceived;
+    long total = now - headReceived;
     route.meters().request(total);
     if (upstreamNanos >= 0) {
       route.meters().addedLatency(Math.max(0, total - upstreamNanos));
@@ -671,6 +676,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     accessLogged = true;
     Decision verdict = decision;
     String decided = verdict != null ? verdict.verdict().label() : shapeRefusal != null ? Verdict.DENY.label() : null;
+    if (!gateway.audit().logsAccess(decided)) {
+      return;
+    }
     Reason reason = verdict != null ? verdict.reason() : shapeRefusal;
     gateway.audit().access(requestId, request == null ? null : request.method().name(),
         request == null ? null : request.uri(), status, System.nanoTime() - headReceived, bytesIn, bytesOut,
