@@ -7,6 +7,7 @@ import dev.mfagateway.auth.Decision;
 import dev.mfagateway.auth.Reason;
 import dev.mfagateway.auth.SigningKeys;
 import dev.mfagateway.auth.TokenVerifier;
+import dev.mfagateway.auth.ValidationRecorder;
 import dev.mfagateway.auth.VerifiedToken;
 import dev.mfagateway.auth.VerifiedTokens;
 import dev.mfagateway.config.ConfigLoader;
@@ -154,7 +155,8 @@ public final class CheckTokenCommand {
       line(out, "route", "", route.name() + " (" + route.mode().configName() + ")");
       explainChecks(config, route, offline, checkSignature, token, verifier, keys, out);
       Authenticator authenticator =
-          new Authenticator(config.auth(), keys, new VerifiedTokens(1, keys, clock), crypto, clock);
+          new Authenticator(
+              config.auth(), keys, new VerifiedTokens(1, keys, clock), crypto, clock, ValidationRecorder.NONE);
       Decision decision = await(authenticator.authenticate(List.of("Bearer " + token), "/", judged), config);
       String outcome = decision.reason() == Reason.OK
           ? "would pass"

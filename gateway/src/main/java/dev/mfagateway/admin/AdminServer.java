@@ -1,7 +1,7 @@
 package dev.mfagateway.admin;
 
 import dev.mfagateway.config.Endpoint;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.mfagateway.telemetry.GatewayMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -39,19 +39,17 @@ import java.util.function.BooleanSupplier;
  */
 public final class AdminServer implements AutoCloseable {
   private static final int MAX_REQUEST = 16 * 1024;
-  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-  static final String OPENMETRICS_TEXT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
   private final Endpoint endpoint;
   private final BooleanSupplier readiness;
-  private final PrometheusMeterRegistry registry;
+  private final GatewayMetrics metrics;
   private MultiThreadIoEventLoopGroup group;
   private Channel listener;
 
-  public AdminServer(Endpoint endpoint, BooleanSupplier readiness, PrometheusMeterRegistry registry) {
+  public AdminServer(Endpoint endpoint, BooleanSupplier readiness, GatewayMetrics metrics) {
     this.endpoint = endpoint;
     this.readiness = readiness;
-    this.registry = registry;
+    this.metrics = metrics;
   }
 
   public synchronized void start() throws InterruptedException {
@@ -109,12 +107,12 @@ public final class AdminServer implements AutoCloseable {
               "text/plain", ready ? "ready\n" : "not ready\n");
         }
         case "/metrics" -> {
-          String accept = request.headers().get(HttpHeaderNames.ACCEPT, "");
-          String type =
-              accept.contains("application/openmetrics-text")
-                  ? OPENMETRICS_TEXT
-                  : PROMETHEUS_TEXT;
-          answer(ctx, request, get, HttpResponseStatus.OK, type, get ? registry.scrape(type) : "");
+          if (get) {
+            GatewayMetrics.Scrape scrape = metrics.scrape(request.headers().get(HttpHeaderNames.ACCEPT));
+            respond(ctx, request, HttpResponseStatus.OK, scrape.contentType(), scrape.body(), true);
+          } else {
+            answer(ctx, request, false, HttpResponseStatus.OK, "text/plain", "");
+          }
         }
         default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n", true);
       }
@@ -133,7 +131,13 @@ public final class AdminServer implements AutoCloseable {
     private void respond(
         ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String type, String body,
         boolean keepAlive) {
-      byte[] bytes = request.method().equals(HttpMethod.HEAD) ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+      respond(ctx, request, status, type, body.getBytes(StandardCharsets.UTF_8), keepAlive);
+    }
+
+    private void respond(
+        ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String type, byte[] body,
+        boolean keepAlive) {
+      byte[] bytes = request.method().equals(HttpMethod.HEAD) ? new byte[0] : body;
       ByteBuf content = ctx.alloc().buffer(bytes.length).writeBytes(bytes);
       FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, type);

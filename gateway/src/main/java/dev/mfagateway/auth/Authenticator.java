@@ -26,9 +26,10 @@ public final class Authenticator {
   private final TokenVerifier verifier;
   private final AccessPolicy policy;
   private final CryptoProviders.Choice crypto;
+  private final ValidationRecorder recorder;
 
   public Authenticator(AuthConfig config, SigningKeys signingKeys, VerifiedTokens verifiedTokens, Clock clock) {
-    this(config, signingKeys, verifiedTokens, CryptoProviders.select(), clock);
+    this(config, signingKeys, verifiedTokens, CryptoProviders.select(), clock, ValidationRecorder.NONE);
   }
 
   public Authenticator(
@@ -36,22 +37,27 @@ public final class Authenticator {
       SigningKeys signingKeys,
       VerifiedTokens verifiedTokens,
       CryptoProviders.Choice crypto,
-      Clock clock) {
+      Clock clock,
+      ValidationRecorder recorder) {
     this.signingKeys = signingKeys;
     this.verifiedTokens = verifiedTokens;
     this.verifier = new TokenVerifier(config, signingKeys, crypto, clock);
     this.policy = new AccessPolicy(config);
     this.crypto = crypto;
+    this.recorder = recorder;
   }
 
-  /** Builds the whole verdict on the system clock and logs the RSA provider; the caller starts the signing keys. */
-  public static Authenticator create(AuthConfig config) {
+  /**
+   * Builds the whole verdict on the system clock and logs the RSA provider; the caller starts the signing keys.
+   * {@code recorder} is told the time of every token validation.
+   */
+  public static Authenticator create(AuthConfig config, ValidationRecorder recorder) {
     Clock clock = Clock.systemUTC();
     SigningKeys keys = new SigningKeys(config, clock);
     CryptoProviders.Choice crypto = CryptoProviders.select();
     LOG.info("RSA signatures verified by the {} provider", crypto.name());
     return new Authenticator(
-        config, keys, new VerifiedTokens(config.tokenCacheMaxEntries(), keys, clock), crypto, clock);
+        config, keys, new VerifiedTokens(config.tokenCacheMaxEntries(), keys, clock), crypto, clock, recorder);
   }
 
   /** The JCA provider verifying signatures (`accp`, `conscrypt` or `jdk`), for the start log line and a metric. */
@@ -78,22 +84,29 @@ public final class Authenticator {
     if (!JwsShape.isCompactJws(header, start)) {
       return done(MALFORMED_TOKEN, authorizationValues, route);
     }
+    long started = System.nanoTime();
     VerifiedTokens.TokenHash hash = VerifiedTokens.hash(header, start);
     VerifiedToken cached = verifiedTokens.get(hash);
     if (cached != null) {
-      return done(judge(cached, route), authorizationValues, route);
+      Decision decision = judge(cached, route);
+      recorder.validated(true, System.nanoTime() - started);
+      return done(decision, authorizationValues, route);
     }
     return verifier
         .verify(extraction.token(), route.signature())
         .thenApply(
             outcome -> {
+              Decision decision;
               if (outcome.refusal() != null) {
-                return applyMode(outcome.refusal(), authorizationValues, route);
+                decision = outcome.refusal();
+              } else {
+                if (outcome.token().signingKey() != null) {
+                  verifiedTokens.put(hash, outcome.token());
+                }
+                decision = judge(outcome.token(), route);
               }
-              if (outcome.token().signingKey() != null) {
-                verifiedTokens.put(hash, outcome.token());
-              }
-              return applyMode(judge(outcome.token(), route), authorizationValues, route);
+              recorder.validated(false, System.nanoTime() - started);
+              return applyMode(decision, authorizationValues, route);
             });
   }
 

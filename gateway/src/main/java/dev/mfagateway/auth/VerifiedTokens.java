@@ -3,6 +3,7 @@ package dev.mfagateway.auth;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.nio.ByteBuffer;
 import java.security.DigestException;
 import java.security.MessageDigest;
@@ -22,8 +23,8 @@ public final class VerifiedTokens {
   /** SHA-256 of a token, as four longs. */
   public record TokenHash(long a, long b, long c, long d) {}
 
-  /** Hit and miss counts since start, and the current number of entries. */
-  public record Stats(long hits, long misses, long size) {}
+  /** Hit, miss and removal counts since start, and the current number of entries. */
+  public record Stats(long hits, long misses, long removals, long size) {}
 
   private static final int CHUNK = 512;
   private static final ThreadLocal<Sha256> SHA256 = ThreadLocal.withInitial(Sha256::new);
@@ -32,6 +33,8 @@ public final class VerifiedTokens {
   private final SigningKeys signingKeys;
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
+  /** Entries dropped: expired, pushed out by the bound, or invalidated because their signing key left the JWKS. */
+  private final LongAdder removals = new LongAdder();
 
   public VerifiedTokens(long maxEntries, SigningKeys signingKeys, Clock clock) {
     this.signingKeys = signingKeys;
@@ -43,6 +46,11 @@ public final class VerifiedTokens {
                 Duration.ofMillis(token.expiresAtMillis() - clock.millis())))
             .ticker(() -> clock.millis() * 1_000_000L)
             .executor(Runnable::run)
+            .removalListener((TokenHash hash, VerifiedToken token, RemovalCause cause) -> {
+              if (cause != RemovalCause.REPLACED) {
+                removals.increment();
+              }
+            })
             .build();
   }
 
@@ -67,7 +75,7 @@ public final class VerifiedTokens {
 
   public Stats stats() {
     cache.cleanUp();
-    return new Stats(hits.sum(), misses.sum(), cache.estimatedSize());
+    return new Stats(hits.sum(), misses.sum(), removals.sum(), cache.estimatedSize());
   }
 
   /** The SHA-256 of a token's characters (ASCII, as the shape check ensured), without allocating a byte copy. */

@@ -3,7 +3,9 @@ package dev.mfagateway.proxy;
 import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.auth.Decision;
 import dev.mfagateway.auth.Reason;
-import dev.mfagateway.config.RouteConfig;
+import dev.mfagateway.auth.TokenIdentity;
+import dev.mfagateway.auth.Verdict;
+import dev.mfagateway.telemetry.StatusClass;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -32,7 +34,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.util.ArrayDeque;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -71,10 +72,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   /** Set when a request head timed out while another exchange was under way: answered 408 once it ends. */
   private boolean headTimedOut;
 
+  /** The client's address, as forwarded in `X-Forwarded-For` and logged. */
+  private String client;
+
   // The current exchange.
   private long exchange;
   private HttpRequest request;
-  private RouteConfig route;
+  private Routes.Route route;
   private String requestId;
   private boolean keepAlive;
   private boolean requestDone;
@@ -84,6 +88,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private boolean skippingInterim;
   private Channel upstream;
   private ScheduledFuture<?> responseTimer;
+  // What the current exchange records: times from System.nanoTime(), the outcome, body bytes.
+  private long headReceived;
+  private long upstreamStarted;
+  private long upstreamNanos;
+  private int status;
+  private Decision decision;
+  /** Why the gateway refused the request before any verdict (its HTTP shape, no route, a header timeout). */
+  private Reason shapeRefusal;
+  private long bytesIn;
+  private long bytesOut;
+  private boolean accessLogged;
 
   FrontendHandler(GatewayContext gateway, ResponseEncoder encoder) {
     this.gateway = gateway;
@@ -93,6 +108,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.client = clientAddress(ctx.channel().remoteAddress());
   }
 
   @Override
@@ -152,6 +168,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private void begin(HttpRequest head) {
     exchange++;
     request = head;
+    startRecord();
     requestId = Forwarding.requestId(head.headers());
     requestDone = head instanceof LastHttpContent;
     responseStarted = false;
@@ -170,22 +187,23 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       refuseAndClose(problem);
       return;
     }
-    Optional<RouteConfig> matched = gateway.routes().match(head.uri());
-    if (matched.isEmpty()) {
+    route = gateway.routes().match(head.uri());
+    if (route == null) {
       // No reason of SPEC §8 names "no route"; the path is what is wrong with the request, so it is `bad_http`.
+      gateway.metrics().httpRejection(HttpRejection.NO_ROUTE.ordinal());
+      shapeRefusal = Reason.BAD_HTTP;
       answer(
           Refusal.of(
               HttpResponseStatus.NOT_FOUND, Reason.BAD_HTTP, "no route for this path", requestId,
               !keepAlive, ctx.alloc()));
       return;
     }
-    route = matched.get();
     phase = Phase.DECIDING;
     long current = exchange;
     CompletableFuture<Decision> verdict =
         gateway
             .authenticator()
-            .authenticate(head.headers().getAll(HttpHeaderNames.AUTHORIZATION), head.uri(), route)
+            .authenticate(head.headers().getAll(HttpHeaderNames.AUTHORIZATION), head.uri(), route.config())
             .toCompletableFuture();
     if (verdict.isDone()) {
       decided(current, verdict.getNow(null), null);
@@ -201,6 +219,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (error != null || decision == null) {
       // Only the exception's type: its message could quote token material.
       LOG.error("verdict failed for request {}: {}", requestId, error == null ? "no decision" : error.getClass());
+      recordDecision(Decision.deny(Reason.KEYS_UNAVAILABLE, "the verdict could not be reached"));
       answer(
           Refusal.of(
               HttpResponseStatus.SERVICE_UNAVAILABLE, Reason.KEYS_UNAVAILABLE,
@@ -208,6 +227,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       process();
       return;
     }
+    recordDecision(decision);
     if (!decision.verdict().forwards()) {
       answer(Refusal.of(decision, requestId, !keepAlive || awaitsContinue(), ctx.alloc()));
       process();
@@ -217,10 +237,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
     long current = exchange;
-    URI target = route.upstream();
+    URI target = route.config().upstream();
     gateway
         .upstreams()
-        .acquire(target, ctx.channel().eventLoop())
+        .acquire(target, ctx.channel().eventLoop(), route.meters())
         .addListener((Future<Channel> f) -> connected(current, target, f));
   }
 
@@ -236,6 +256,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     if (!connection.isSuccess()) {
+      upstreamStarted = headReceived; // no request went out: the failure is timed from the request's arrival
+      upstreamOutcome(StatusClass.UNAVAILABLE);
       answer(upstreamRefusal(connection.cause()));
       process();
       return;
@@ -244,9 +266,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     upstream.pipeline().get(UpstreamHandler.class).attach(this);
     upstream.config().setAutoRead(true);
     phase = Phase.FORWARDING;
-    String client = clientAddress(ctx.channel().remoteAddress());
     HttpRequest forwarded =
-        Forwarding.upstreamRequest(request, route.upstream(), client, gateway.clientTls(), requestId);
+        Forwarding.upstreamRequest(request, route.config().upstream(), client, gateway.clientTls(), requestId);
+    upstreamStarted = System.nanoTime();
     ChannelFuture written = upstream.writeAndFlush(forwarded);
     if (requestDone) {
       written.addListener(f -> requestSent(forExchange, f));
@@ -282,6 +304,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     long current = exchange;
+    int bytes = part.content().readableBytes();
+    bytesIn += bytes;
+    route.meters().requestBytes(bytes);
     ChannelFuture written = upstream.writeAndFlush(part);
     written.addListener(last ? f -> requestSent(current, f) : f -> writeFailed(current, f));
   }
@@ -317,6 +342,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     dropUpstream();
+    upstreamOutcome(StatusClass.TIMEOUT);
     answer(
         Refusal.of(
             HttpResponseStatus.GATEWAY_TIMEOUT, Reason.UPSTREAM_TIMEOUT,
@@ -350,6 +376,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     cancelResponseTimer();
+    long headArrived = upstreamOutcome(StatusClass.of(head.status().code()));
     responseStarted = true;
     boolean bodiless =
         request.method().equals(HttpMethod.HEAD)
@@ -360,6 +387,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     keepAlive = response.keepAlive();
     upstreamReusable = HttpUtil.isKeepAlive(head);
     ctx.write(response.response());
+    responseHeadWritten(head.status().code(), headArrived);
   }
 
   private void responsePart(HttpContent part) {
@@ -377,6 +405,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       upstreamFailed(part.decoderResult().cause());
       return;
     }
+    int bytes = part.content().readableBytes();
+    bytesOut += bytes;
+    route.meters().responseBytes(bytes);
     if (!(part instanceof LastHttpContent)) {
       ctx.writeAndFlush(part);
       if (!ctx.channel().isWritable()) {
@@ -387,7 +418,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (upstreamReusable && requestDone) {
       Channel reusable = upstream;
       upstream = null;
-      gateway.upstreams().release(reusable, route.upstream());
+      gateway.upstreams().release(reusable, route.config().upstream());
     } else {
       dropUpstream();
     }
@@ -440,6 +471,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       close();
       return;
     }
+    upstreamOutcome(StatusClass.UNAVAILABLE);
     answer(upstreamRefusal(cause));
     process();
   }
@@ -460,10 +492,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private void answer(FullHttpResponse response) {
     responseStarted = true;
     boolean closing = !HttpUtil.isKeepAlive(response);
+    bytesOut += response.content().readableBytes();
+    int code = response.status().code();
     ChannelFuture written = ctx.writeAndFlush(response);
+    responseHeadWritten(code, System.nanoTime());
     if (closing) {
       written.addListener(ChannelFutureListener.CLOSE);
       phase = Phase.CLOSED;
+      accessLine();
       return;
     }
     responseDone = true;
@@ -474,6 +510,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private void refuseAndClose(RequestChecks.Problem problem) {
+    gateway.metrics().httpRejection(problem.kind().ordinal());
+    shapeRefusal = problem.reason();
     keepAlive = false;
     answer(Refusal.of(problem.status(), problem.reason(), problem.description(), requestId, true, ctx.alloc()));
   }
@@ -481,6 +519,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   /** Both directions are complete: the next request may begin. */
   private void finish() {
     cancelResponseTimer();
+    accessLine();
     request = null;
     route = null;
     if (headTimedOut) {
@@ -497,7 +536,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private void headTimeout() {
+    startRecord();
     requestId = UUID.randomUUID().toString();
+    gateway.metrics().httpRejection(HttpRejection.HEADER_TIMEOUT.ordinal());
+    shapeRefusal = Reason.REQUEST_TIMEOUT;
     answer(
         Refusal.of(
             HttpResponseStatus.REQUEST_TIMEOUT, Reason.REQUEST_TIMEOUT,
@@ -543,6 +585,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (request != null) {
+      accessLine();
+    }
     phase = Phase.CLOSED;
     dropUpstream();
     releaseWaiting();
@@ -555,6 +600,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private void close() {
+    if (request != null) {
+      accessLine();
+    }
     phase = Phase.CLOSED;
     dropUpstream();
     releaseWaiting();
@@ -567,7 +615,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (upstream != null) {
       Channel broken = upstream;
       upstream = null;
-      gateway.upstreams().discard(broken, route.upstream());
+      gateway.upstreams().discard(broken, route.config().upstream());
     }
   }
 
@@ -583,6 +631,70 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     while ((message = waiting.poll()) != null) {
       ReferenceCountUtil.release(message);
     }
+  }
+
+  private void startRecord() {
+    headReceived = System.nanoTime();
+    upstreamNanos = -1;
+    status = 0;
+    decision = null;
+    shapeRefusal = null;
+    bytesIn = 0;
+    bytesOut = 0;
+    accessLogged = false;
+  }
+
+  /** Counts the verdict on the route; a refusal (or a report-only `would_deny`) also gets its audit line. */
+  private void recordDecision(Decision verdict) {
+    decision = verdict;
+    route.meters().decision(verdict.verdict().ordinal(), verdict.reason().ordinal());
+    if (verdict.verdict() != Verdict.ALLOW) {
+      TokenIdentity who = verdict.identity();
+      gateway.audit().refusal(requestId, route.config().name(), verdict.verdict().label(),
+          verdict.reason().wireName(), who.tenantId(), who.appId(), who.objectId(), client,
+          request.headers().get(HttpHeaderNames.USER_AGENT));
+    }
+  }
+
+  /** The upstream answered (or failed, or timed out) for the current exchange; returns the time it did. */
+  private long upstreamOutcome(StatusClass statusClass) {
+    long now = System.nanoTime();
+    upstreamNanos = now - upstreamStarted;
+    route.meters().upstream(statusClass, upstreamNanos);
+    return now;
+  }
+
+  /**
+   * The response head went to the client at {@code now}: the gateway's total time, and for forwarded requests what it
+   * added.
+   */
+  private void responseHeadWritten(int code, long now) {
+    status = code;
+    if (route == null) {
+      return;
+    }
+    long total = now - headReceived;
+    route.meters().request(total);
+    if (upstreamNanos >= 0) {
+      route.meters().addedLatency(Math.max(0, total - upstreamNanos));
+    }
+  }
+
+  /** The access line of the current exchange, once, as `gateway.logging.access-log` asks. */
+  private void accessLine() {
+    if (accessLogged) {
+      return;
+    }
+    accessLogged = true;
+    Decision verdict = decision;
+    String decided = verdict != null ? verdict.verdict().label() : shapeRefusal != null ? Verdict.DENY.label() : null;
+    if (!gateway.audit().logsAccess(decided)) {
+      return;
+    }
+    Reason reason = verdict != null ? verdict.reason() : shapeRefusal;
+    gateway.audit().access(requestId, request == null ? null : request.method().name(),
+        request == null ? null : request.uri(), status, System.nanoTime() - headReceived, bytesIn, bytesOut,
+        route == null ? null : route.config().name(), decided, reason == null ? null : reason.wireName(), client);
   }
 
   private static String clientAddress(SocketAddress address) {

@@ -2,6 +2,8 @@ package dev.mfagateway.proxy;
 
 import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.config.GatewayConfig;
+import dev.mfagateway.telemetry.AuditLog;
+import dev.mfagateway.telemetry.GatewayMetrics;
 import java.util.function.BooleanSupplier;
 
 /** What every client connection of one gateway shares. */
@@ -10,6 +12,8 @@ record GatewayContext(
     Routes routes,
     Authenticator authenticator,
     UpstreamPool upstreams,
+    GatewayMetrics metrics,
+    AuditLog audit,
     boolean clientTls,
     BooleanSupplier drainingFlag) {
 

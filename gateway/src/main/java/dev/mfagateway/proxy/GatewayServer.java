@@ -5,6 +5,9 @@ import dev.mfagateway.config.GatewayConfig;
 import dev.mfagateway.config.Limits;
 import dev.mfagateway.config.Listener;
 import dev.mfagateway.config.RouteConfig;
+import dev.mfagateway.telemetry.AuditLog;
+import dev.mfagateway.telemetry.ConnectionSide;
+import dev.mfagateway.telemetry.GatewayMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -42,6 +45,8 @@ public final class GatewayServer implements AutoCloseable {
 
   private final GatewayConfig config;
   private final Authenticator authenticator;
+  private final GatewayMetrics metrics;
+  private final AuditLog audit;
   private final AtomicInteger openConnections = new AtomicInteger();
   private volatile boolean draining;
   private volatile boolean serving;
@@ -53,9 +58,12 @@ public final class GatewayServer implements AutoCloseable {
   private Channel listener;
   private volatile InetSocketAddress boundAddress;
 
-  public GatewayServer(GatewayConfig config, Authenticator authenticator) {
+  /** {@code metrics} and {@code audit} receive every request's measurements and log lines. */
+  public GatewayServer(GatewayConfig config, Authenticator authenticator, GatewayMetrics metrics, AuditLog audit) {
     this.config = config;
     this.authenticator = authenticator;
+    this.metrics = metrics;
+    this.audit = audit;
   }
 
   /**
@@ -76,11 +84,13 @@ public final class GatewayServer implements AutoCloseable {
             upstreamTls,
             OffloadedNameResolver.group(resolverThreads),
             loops,
-            config.limits().maxConnections());
+            config.limits().maxConnections(),
+            metrics);
     clients = new DefaultChannelGroup("gateway-clients", GlobalEventExecutor.INSTANCE);
     GatewayContext context =
         new GatewayContext(
-            config, new Routes(config.routes()), authenticator, upstreams, serverTls != null, () -> draining);
+            config, new Routes(config.routes(), metrics), authenticator, upstreams, metrics, audit,
+            serverTls != null, () -> draining);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(acceptor, workers)
@@ -199,7 +209,11 @@ public final class GatewayServer implements AutoCloseable {
       return false;
     }
     clients.add(channel);
-    channel.closeFuture().addListener(f -> openConnections.decrementAndGet());
+    metrics.connectionOpened(ConnectionSide.CLIENT);
+    channel.closeFuture().addListener(f -> {
+      openConnections.decrementAndGet();
+      metrics.connectionClosed(ConnectionSide.CLIENT);
+    });
     return true;
   }
 

@@ -25,8 +25,8 @@ import java.util.Set;
 final class RequestChecks {
   private static final Set<String> NOT_NOMINABLE = Set.of("authorization", "host", "content-length");
 
-  /** A request refused for its HTTP shape. */
-  record Problem(HttpResponseStatus status, Reason reason, String description) {}
+  /** A request refused for its HTTP shape; {@code kind} is its metric label. */
+  record Problem(HttpResponseStatus status, Reason reason, HttpRejection kind, String description) {}
 
   private RequestChecks() {}
 
@@ -38,19 +38,22 @@ final class RequestChecks {
     }
     Throwable cause = result.cause();
     if (cause instanceof TooLongHttpLineException) {
-      return new Problem(HttpResponseStatus.REQUEST_URI_TOO_LONG, Reason.URI_TOO_LONG, "request line too long");
+      return new Problem(
+          HttpResponseStatus.REQUEST_URI_TOO_LONG, Reason.URI_TOO_LONG, HttpRejection.URI_TOO_LONG,
+          "request line too long");
     }
     if (cause instanceof TooLongHttpHeaderException) {
       return new Problem(
-          HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, Reason.HEADERS_TOO_LARGE, "request headers too large");
+          HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, Reason.HEADERS_TOO_LARGE, HttpRejection.HEADERS_TOO_LARGE,
+          "request headers too large");
     }
     if (cause instanceof RequestHeadDecoder.ObsFoldException) {
-      return badRequest("header line folding (obs-fold) is not accepted");
+      return badRequest(HttpRejection.OBS_FOLD, "header line folding (obs-fold) is not accepted");
     }
     if (cause instanceof TooLongFrameException) {
-      return badRequest("request too large: " + cause.getClass().getSimpleName());
+      return badRequest(HttpRejection.TOO_LARGE, "request too large: " + cause.getClass().getSimpleName());
     }
-    return badRequest("malformed HTTP request (" + cause.getClass().getSimpleName() + ")");
+    return badRequest(HttpRejection.MALFORMED, "malformed HTTP request (" + cause.getClass().getSimpleName() + ")");
   }
 
   /** The problem of a cleanly decoded request head, or null when it may proceed. */
@@ -58,15 +61,17 @@ final class RequestChecks {
     HttpVersion version = request.protocolVersion();
     if (version.majorVersion() != 1 || version.minorVersion() > 1) {
       return new Problem(
-          HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, Reason.BAD_HTTP, "only HTTP/1.0 and HTTP/1.1 are served");
+          HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, Reason.BAD_HTTP, HttpRejection.HTTP_VERSION,
+          "only HTTP/1.0 and HTTP/1.1 are served");
     }
     String method = request.method().name();
     if (!method.equals(method.toUpperCase(Locale.ROOT))) {
       return new Problem(
-          HttpResponseStatus.METHOD_NOT_ALLOWED, Reason.BAD_HTTP, "method names are case-sensitive: use upper case");
+          HttpResponseStatus.METHOD_NOT_ALLOWED, Reason.BAD_HTTP, HttpRejection.LOWER_CASE_METHOD,
+          "method names are case-sensitive: use upper case");
     }
     if (request.method().equals(HttpMethod.CONNECT)) {
-      return badRequest("CONNECT is not served: this is a reverse proxy");
+      return badRequest(HttpRejection.CONNECT, "CONNECT is not served: this is a reverse proxy");
     }
     Problem target = targetProblem(request.uri());
     if (target != null) {
@@ -75,23 +80,23 @@ final class RequestChecks {
     HttpHeaders headers = request.headers();
     List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
     if (hosts.size() > 1) {
-      return badRequest("several Host headers");
+      return badRequest(HttpRejection.DUPLICATE_HOST, "several Host headers");
     }
     if (hosts.isEmpty() ? version.equals(HttpVersion.HTTP_1_1) : hosts.get(0).isBlank()) {
-      return badRequest("missing Host header");
+      return badRequest(HttpRejection.MISSING_HOST, "missing Host header");
     }
     List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
     if (!codings.isEmpty()) {
       if (codings.size() != 1 || !codings.get(0).trim().equalsIgnoreCase("chunked")) {
-        return badRequest("Transfer-Encoding must be exactly 'chunked'");
+        return badRequest(HttpRejection.TRANSFER_ENCODING, "Transfer-Encoding must be exactly 'chunked'");
       }
       if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-        return badRequest("both Transfer-Encoding and Content-Length");
+        return badRequest(HttpRejection.TRANSFER_ENCODING_WITH_LENGTH, "both Transfer-Encoding and Content-Length");
       }
     }
     for (String name : Forwarding.nominated(headers)) {
       if (NOT_NOMINABLE.contains(name)) {
-        return badRequest("the Connection header may not name " + name);
+        return badRequest(HttpRejection.CONNECTION_NOMINATES, "the Connection header may not name " + name);
       }
     }
     return null;
@@ -100,24 +105,26 @@ final class RequestChecks {
   /** Origin form only (RFC 9112 §3.2.1), visible ASCII, no fragment. */
   private static Problem targetProblem(String target) {
     if (target.equals("*")) {
-      return badRequest("asterisk-form request target (OPTIONS *) is not served");
+      return badRequest(HttpRejection.ASTERISK_FORM, "asterisk-form request target (OPTIONS *) is not served");
     }
     if (!target.startsWith("/")) {
-      return badRequest("request target must be a path (origin form), not an absolute URL or authority");
+      return badRequest(
+          HttpRejection.ABSOLUTE_FORM, "request target must be a path (origin form), not an absolute URL or authority");
     }
     for (int i = 0; i < target.length(); i++) {
       char c = target.charAt(i);
       if (c <= 0x20 || c >= 0x7f) {
-        return badRequest("request target holds a character that must be percent-encoded");
+        return badRequest(
+            HttpRejection.TARGET_CHARACTER, "request target holds a character that must be percent-encoded");
       }
       if (c == '#') {
-        return badRequest("request target holds a fragment (#)");
+        return badRequest(HttpRejection.FRAGMENT, "request target holds a fragment (#)");
       }
     }
     return null;
   }
 
-  private static Problem badRequest(String description) {
-    return new Problem(HttpResponseStatus.BAD_REQUEST, Reason.BAD_HTTP, description);
+  private static Problem badRequest(HttpRejection kind, String description) {
+    return new Problem(HttpResponseStatus.BAD_REQUEST, Reason.BAD_HTTP, kind, description);
   }
 }

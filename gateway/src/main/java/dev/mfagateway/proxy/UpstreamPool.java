@@ -1,6 +1,9 @@
 package dev.mfagateway.proxy;
 
 import dev.mfagateway.config.UpstreamConfig;
+import dev.mfagateway.telemetry.ConnectionSide;
+import dev.mfagateway.telemetry.GatewayMetrics;
+import dev.mfagateway.telemetry.RouteMeters;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -46,6 +49,7 @@ final class UpstreamPool implements AutoCloseable {
   private final AddressResolverGroup<InetSocketAddress> resolver;
   private final int perLoopMax;
   private final int maxPendingAcquires;
+  private final GatewayMetrics metrics;
   private final Map<Key, FixedChannelPool> pools = new ConcurrentHashMap<>();
 
   UpstreamPool(
@@ -53,17 +57,26 @@ final class UpstreamPool implements AutoCloseable {
       SslContext tls,
       AddressResolverGroup<InetSocketAddress> resolver,
       int eventLoops,
-      int maxPendingAcquires) {
+      int maxPendingAcquires,
+      GatewayMetrics metrics) {
     this.config = config;
     this.tls = tls;
     this.resolver = resolver;
     this.perLoopMax = Math.max(1, config.poolMaxConnections() / eventLoops);
     this.maxPendingAcquires = maxPendingAcquires;
+    this.metrics = metrics;
   }
 
-  /** A connection to {@code upstream} on {@code loop}, new or reused; fails after `connect-timeout`. */
-  Future<Channel> acquire(URI upstream, EventLoop loop) {
-    return pools.computeIfAbsent(new Key(upstream, loop), this::newPool).acquire();
+  /**
+   * A connection to {@code upstream} on {@code loop}, new or reused; fails after `connect-timeout`. Counts a pool wait
+   * in {@code meters} when every connection of the pool is in use. Call on {@code loop}.
+   */
+  Future<Channel> acquire(URI upstream, EventLoop loop, RouteMeters meters) {
+    FixedChannelPool pool = pools.computeIfAbsent(new Key(upstream, loop), this::newPool);
+    if (pool.acquiredChannelCount() >= perLoopMax) {
+      meters.poolWait();
+    }
+    return pool.acquire();
   }
 
   /** Gives a healthy connection back for reuse. */
@@ -106,6 +119,8 @@ final class UpstreamPool implements AutoCloseable {
         new AbstractChannelPoolHandler() {
           @Override
           public void channelCreated(Channel channel) {
+            metrics.connectionOpened(ConnectionSide.UPSTREAM);
+            channel.closeFuture().addListener(closed -> metrics.connectionClosed(ConnectionSide.UPSTREAM));
             ChannelPipeline pipeline = channel.pipeline();
             if (https) {
               SslHandler ssl = tls.newHandler(channel.alloc(), host, port);

@@ -53,7 +53,7 @@ public final class AuditLog {
    */
   public void access(String requestId, String method, String target, int status, long durationNanos,
       long bytesIn, long bytesOut, String route, String decision, String reason, String client) {
-    if (accessLog == AccessLog.OFF || (accessLog == AccessLog.REFUSALS && !"deny".equals(decision))) {
+    if (!logsAccess(decision)) {
       return;
     }
     access.info(new MapMessage<>()
@@ -69,6 +69,11 @@ public final class AuditLog {
         .with("decision", (Object) decision)
         .with("reason", (Object) reason)
         .with("client", (Object) client));
+  }
+
+  /** Whether a request with this decision gets an access line (callers may skip gathering its fields if not). */
+  public boolean logsAccess(String decision) {
+    return accessLog == AccessLog.ALL || (accessLog == AccessLog.REFUSALS && "deny".equals(decision));
   }
 
   private static String pathOf(String target) {

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Every meter of the gateway, named once (SPEC §6, §8). Label values come only from configuration (route names) or
@@ -76,9 +77,9 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Histogram upstreamSeconds;
   private final DistributionDataPoint validationHit;
   private final DistributionDataPoint validationMiss;
-  private final Counter cacheHits;
-  private final Counter cacheMisses;
-  private final Counter cacheEvictions;
+  private volatile LongSupplier cacheHits = () -> 0;
+  private volatile LongSupplier cacheMisses = () -> 0;
+  private volatile LongSupplier cacheEvictions = () -> 0;
   private volatile LongSupplier cacheSize = () -> 0;
   private final Counter[] jwksFetches;
   private final AtomicLong jwksKeys = new AtomicLong();
@@ -119,9 +120,9 @@ public final class GatewayMetrics implements AutoCloseable {
     validationMiss = validation.labelValues("miss");
     routeNames.forEach(this::route);
 
-    cacheHits = cacheRequests("hit");
-    cacheMisses = cacheRequests("miss");
-    cacheEvictions = Counter.builder(TOKEN_CACHE_EVICTIONS)
+    cacheRequests("hit", metrics -> metrics.cacheHits.getAsLong());
+    cacheRequests("miss", metrics -> metrics.cacheMisses.getAsLong());
+    FunctionCounter.builder(TOKEN_CACHE_EVICTIONS, this, metrics -> metrics.cacheEvictions.getAsLong())
         .description("Verified tokens dropped from the cache (expired, size bound, or signing key gone)")
         .register(registry);
     Gauge.builder(TOKEN_CACHE_SIZE, () -> cacheSize.getAsLong())
@@ -188,20 +189,14 @@ public final class GatewayMetrics implements AutoCloseable {
     (cacheHit ? validationHit : validationMiss).observe(Unit.nanosToSeconds(nanos));
   }
 
-  public void tokenCacheHit() {
-    cacheHits.increment();
-  }
-
-  public void tokenCacheMiss() {
-    cacheMisses.increment();
-  }
-
-  public void tokenCacheEviction() {
-    cacheEvictions.increment();
-  }
-
-  /** Where the cache-size gauge reads from (e.g. Caffeine's {@code estimatedSize}). */
-  public void tokenCacheSize(LongSupplier size) {
+  /**
+   * Where the token-cache meters read from: the cache's own running counts of hits, misses and evictions, and its
+   * size (the cache counts anyway, so the request path pays nothing more here).
+   */
+  public void tokenCache(LongSupplier hits, LongSupplier misses, LongSupplier evictions, LongSupplier size) {
+    cacheHits = hits;
+    cacheMisses = misses;
+    cacheEvictions = evictions;
     cacheSize = size;
   }
 
@@ -312,8 +307,8 @@ public final class GatewayMetrics implements AutoCloseable {
         .register(registry.getPrometheusRegistry());
   }
 
-  private Counter cacheRequests(String result) {
-    return Counter.builder(TOKEN_CACHE_REQUESTS)
+  private void cacheRequests(String result, ToDoubleFunction<GatewayMetrics> count) {
+    FunctionCounter.builder(TOKEN_CACHE_REQUESTS, this, count)
         .description("Verified-token cache lookups by result (hit, miss)")
         .tag("result", result)
         .register(registry);

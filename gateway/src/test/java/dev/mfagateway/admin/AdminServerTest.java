@@ -3,12 +3,14 @@ package dev.mfagateway.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mfagateway.config.Endpoint;
+import dev.mfagateway.telemetry.GatewayMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,20 +18,24 @@ import org.junit.jupiter.api.Test;
 
 class AdminServerTest {
   private final AtomicBoolean ready = new AtomicBoolean();
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  private static final String OPENMETRICS_TEXT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final GatewayMetrics metrics = new GatewayMetrics(registry, List.of(), List.of(), List.of(), List.of());
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private AdminServer admin;
 
   @BeforeEach
   void start() throws Exception {
     registry.counter("mfa_gateway_test_events").increment(3);
-    admin = new AdminServer(new Endpoint("127.0.0.1", 0), ready::get, registry);
+    admin = new AdminServer(new Endpoint("127.0.0.1", 0), ready::get, metrics);
     admin.start();
   }
 
   @AfterEach
   void stop() throws Exception {
     admin.close();
+    metrics.close();
   }
 
   @Test
@@ -49,7 +55,7 @@ class AdminServerTest {
   void metricsInPrometheusText() throws Exception {
     HttpResponse<String> response = get("/metrics", "*/*");
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("content-type")).hasValue(AdminServer.PROMETHEUS_TEXT);
+    assertThat(response.headers().firstValue("content-type")).hasValue(PROMETHEUS_TEXT);
     assertThat(response.body()).contains("mfa_gateway_test_events_total 3.0");
   }
 
@@ -57,7 +63,7 @@ class AdminServerTest {
   void metricsInOpenMetricsWhenAsked() throws Exception {
     HttpResponse<String> response = get("/metrics", "application/openmetrics-text; version=1.0.0");
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("content-type")).hasValue(AdminServer.OPENMETRICS_TEXT);
+    assertThat(response.headers().firstValue("content-type")).hasValue(OPENMETRICS_TEXT);
     assertThat(response.body()).contains("mfa_gateway_test_events_total 3.0").endsWith("# EOF\n");
   }
 

@@ -82,7 +82,8 @@ class CryptoProvidersTest {
     assertThat(choice.name()).isEqualTo(preference);
     AuthConfig config = TestConfigs.auth(issuer.jwksUri());
     Authenticator authenticator =
-        new Authenticator(config, keys, new VerifiedTokens(100, keys, CLOCK), choice, CLOCK);
+        new Authenticator(
+            config, keys, new VerifiedTokens(100, keys, CLOCK), choice, CLOCK, ValidationRecorder.NONE);
 
     String good = issuer.mint(TestIssuer.userClaims(CLOCK.instant()));
     String forged = TestIssuer.mint(issuer.header().build(),

@@ -59,7 +59,7 @@ class VerifiedTokensTest {
     String token = issuer.mint(TestIssuer.userClaims(clock.instant()));
     assertThat(decide(token, ROUTE).verdict()).isEqualTo(Verdict.ALLOW);
     assertThat(decide(token, ROUTE).verdict()).isEqualTo(Verdict.ALLOW);
-    assertThat(cache.stats()).isEqualTo(new VerifiedTokens.Stats(1, 1, 1));
+    assertThat(cache.stats()).isEqualTo(new VerifiedTokens.Stats(1, 1, 0, 1));
   }
 
   @Test
@@ -138,6 +138,7 @@ class VerifiedTokensTest {
       assertThat(decide(issuer.mint(claims), ROUTE).verdict()).isEqualTo(Verdict.ALLOW);
     }
     assertThat(cache.stats().size()).isLessThanOrEqualTo(3);
+    assertThat(cache.stats().removals()).isGreaterThanOrEqualTo(7);
   }
 
   @Test

@@ -1,7 +1,11 @@
 package dev.mfagateway.proxy;
 
+import dev.mfagateway.Gateway;
 import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.config.GatewayConfig;
+import dev.mfagateway.telemetry.AuditLog;
+import dev.mfagateway.telemetry.GatewayMetrics;
+import io.micrometer.core.instrument.Clock;
 import dev.mfagateway.testing.TestIssuer;
 import java.time.Instant;
 import java.io.IOException;
@@ -13,11 +17,14 @@ final class TestGateway implements AutoCloseable {
   final RecordingUpstream upstream;
   final GatewayServer server;
   private final Authenticator authenticator;
+  private final GatewayMetrics metrics;
 
-  private TestGateway(RecordingUpstream upstream, GatewayServer server, Authenticator authenticator) {
+  private TestGateway(
+      RecordingUpstream upstream, GatewayServer server, Authenticator authenticator, GatewayMetrics metrics) {
     this.upstream = upstream;
     this.server = server;
     this.authenticator = authenticator;
+    this.metrics = metrics;
   }
 
   /** One issuer (real JWKS over HTTP) for every gateway of the test run. */
@@ -46,11 +53,14 @@ final class TestGateway implements AutoCloseable {
   static TestGateway start(TestConfig config, RecordingUpstream upstream)
       throws IOException, GeneralSecurityException, InterruptedException {
     GatewayConfig built = config.build(ISSUER.jwksUri());
-    Authenticator authenticator = Authenticator.create(built.auth());
+    GatewayMetrics metrics = Gateway.newMetrics(built, Clock.SYSTEM);
+    Authenticator authenticator = Authenticator.create(built.auth(), metrics::tokenValidation);
     authenticator.signingKeys().start().toCompletableFuture().join();
-    GatewayServer server = new GatewayServer(built, authenticator);
+    GatewayServer server =
+        new GatewayServer(built, authenticator, metrics, new AuditLog(AuditLog.AccessLog.valueOf(
+            built.logging().accessLog().name())));
     server.start();
-    return new TestGateway(upstream, server, authenticator);
+    return new TestGateway(upstream, server, authenticator, metrics);
   }
 
   InetSocketAddress address() {
@@ -76,5 +86,6 @@ final class TestGateway implements AutoCloseable {
     server.shutdown();
     upstream.close();
     authenticator.signingKeys().close();
+    metrics.close();
   }
 }

@@ -23,8 +23,19 @@ final class CapturedLog implements AutoCloseable {
   private final LoggerContext context = (LoggerContext) LogManager.getContext(false);
   private final List<String> loggerNames;
   private final Lines appender;
+  private final Level rootLevel;
 
+  /** Captures what the named loggers write, and only that. */
   CapturedLog(String... loggerNames) {
+    this(false, loggerNames);
+  }
+
+  /** Captures every line of every logger, at every level (the root logger is set to ALL until closed). */
+  static CapturedLog everything() {
+    return new CapturedLog(true);
+  }
+
+  private CapturedLog(boolean root, String... loggerNames) {
     this.loggerNames = List.of(loggerNames);
     Configuration config = context.getConfiguration();
     JsonTemplateLayout layout = JsonTemplateLayout.newBuilder()
@@ -44,6 +55,11 @@ final class CapturedLog implements AutoCloseable {
       logger.addAppender(appender, null, null);
       config.addLogger(name, logger);
     }
+    rootLevel = root ? config.getRootLogger().getLevel() : null;
+    if (root) {
+      config.getRootLogger().addAppender(appender, Level.ALL, null);
+      config.getRootLogger().setLevel(Level.ALL);
+    }
     context.updateLoggers();
   }
 
@@ -55,6 +71,10 @@ final class CapturedLog implements AutoCloseable {
   public void close() {
     Configuration config = context.getConfiguration();
     loggerNames.forEach(config::removeLogger);
+    if (rootLevel != null) {
+      config.getRootLogger().removeAppender(appender.getName());
+      config.getRootLogger().setLevel(rootLevel);
+    }
     context.updateLoggers();
     appender.stop();
   }

@@ -244,10 +244,7 @@ class GatewayMetricsTest {
     graph.poolWait();
     metrics.tokenValidation(true, 20_000);
     metrics.tokenValidation(false, 900_000);
-    metrics.tokenCacheHit();
-    metrics.tokenCacheMiss();
-    metrics.tokenCacheEviction();
-    metrics.tokenCacheSize(() -> 42);
+    metrics.tokenCache(() -> 1, () -> 1, () -> 1, () -> 42);
     metrics.jwksFetch(JwksFetchOutcome.TIMEOUT);
     metrics.jwksFetch(JwksFetchOutcome.SUCCESS);
     metrics.jwksKeys(4);

@@ -5,6 +5,7 @@ import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.auth.CryptoProviders;
 import dev.mfagateway.auth.Decision;
 import dev.mfagateway.auth.SigningKeys;
+import dev.mfagateway.auth.ValidationRecorder;
 import dev.mfagateway.auth.Verdict;
 import dev.mfagateway.auth.VerifiedTokens;
 import dev.mfagateway.config.AuthConfig;
@@ -75,8 +76,10 @@ public class VerdictBenchmark {
     if (!crypto.name().equals(provider)) {
       throw new IllegalStateException(provider + " does not load here");
     }
-    uncached = new Authenticator(config, keys, new VerifiedTokens(0, keys, clock), crypto, clock);
-    cached = new Authenticator(config, keys, new VerifiedTokens(10_000, keys, clock), crypto, clock);
+    uncached = new Authenticator(
+        config, keys, new VerifiedTokens(0, keys, clock), crypto, clock, ValidationRecorder.NONE);
+    cached = new Authenticator(
+        config, keys, new VerifiedTokens(10_000, keys, clock), crypto, clock, ValidationRecorder.NONE);
     route = TestConfigs.route();
     String token = issuer.mint(TestIssuer.userClaims(clock.instant()));
     authorization = List.of("Bearer " + token);
