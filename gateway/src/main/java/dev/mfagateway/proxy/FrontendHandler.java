@@ -383,7 +383,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
             || head.status().code() == 204
             || head.status().code() == 304;
     Forwarding.ClientResponse response =
-        Forwarding.clientResponse(head, requestId, request.protocolVersion(), bodiless, keepAlive);
+        Forwarding.clientResponse(
+            head, requestId, request.protocolVersion(), bodiless, keepAlive && !gateway.draining());
     keepAlive = response.keepAlive();
     upstreamReusable = HttpUtil.isKeepAlive(head);
     ctx.write(response.response());
