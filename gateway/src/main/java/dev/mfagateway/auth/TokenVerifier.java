@@ -7,11 +7,15 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
+import com.nimbusds.jose.crypto.impl.RSASSAProvider;
+import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.BadJWSException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerifierFactory;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWT;
@@ -22,8 +26,11 @@ import dev.mfagateway.config.AuthConfig;
 import dev.mfagateway.config.RouteConfig;
 import dev.mfagateway.config.SignatureMode;
 import java.security.GeneralSecurityException;
+import java.security.Key;
 import java.security.KeyFactory;
+import java.security.Provider;
 import java.security.PublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.text.ParseException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -114,10 +121,43 @@ public final class TokenVerifier {
             ? List.of(context.verificationKey())
             : List.of());
     processor.setJWTClaimsSetVerifier((claims, context) -> {});
-    DefaultJWSVerifierFactory verifiers = new DefaultJWSVerifierFactory();
-    crypto.provider().ifPresent(provider -> verifiers.getJCAContext().setProvider(provider));
-    processor.setJWSVerifierFactory(verifiers);
+    processor.setJWSVerifierFactory(new VerifierPerKey(crypto));
     return processor;
+  }
+
+  /**
+   * Nimbus's verifier factory, except that an RSA key gets one {@link ReusedRsaVerifier}, kept as long as the key
+   * object (the provider's key, itself kept per signing key).
+   */
+  private static final class VerifierPerKey implements JWSVerifierFactory {
+    private final DefaultJWSVerifierFactory nimbus = new DefaultJWSVerifierFactory();
+    private final Optional<Provider> provider;
+    private final LoadingCache<PublicKey, JWSVerifier> rsaVerifiers;
+
+    VerifierPerKey(CryptoProviders.Choice crypto) {
+      this.provider = crypto.provider();
+      provider.ifPresent(nimbus.getJCAContext()::setProvider);
+      this.rsaVerifiers = Caffeine.newBuilder().weakKeys().executor(Runnable::run)
+          .build(key -> new ReusedRsaVerifier(key, provider));
+    }
+
+    @Override
+    public JWSVerifier createJWSVerifier(JWSHeader header, Key key) throws JOSEException {
+      if (key instanceof RSAPublicKey rsa && RSASSAProvider.SUPPORTED_ALGORITHMS.contains(header.getAlgorithm())) {
+        return rsaVerifiers.get(rsa);
+      }
+      return nimbus.createJWSVerifier(header, key);
+    }
+
+    @Override
+    public Set<JWSAlgorithm> supportedJWSAlgorithms() {
+      return nimbus.supportedJWSAlgorithms();
+    }
+
+    @Override
+    public JCAContext getJCAContext() {
+      return nimbus.getJCAContext();
+    }
   }
 
   /** All route-independent checks; on a `claims-only` route the key and signature steps are skipped. */
