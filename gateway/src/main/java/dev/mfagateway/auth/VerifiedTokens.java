@@ -4,7 +4,9 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -27,6 +29,7 @@ public final class VerifiedTokens {
   public record Stats(long hits, long misses, long removals, long size) {}
 
   private static final int CHUNK = 512;
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final ThreadLocal<Sha256> SHA256 = ThreadLocal.withInitial(Sha256::new);
 
   private final Cache<TokenHash, VerifiedToken> cache;
@@ -101,12 +104,12 @@ public final class VerifiedTokens {
       }
     }
 
+    /** Each char's low byte, which for ASCII is the char: the deprecated {@code getBytes} copies them in bulk. */
+    @SuppressWarnings("deprecation")
     TokenHash hash(String text, int start) {
       for (int from = start; from < text.length(); from += CHUNK) {
         int end = Math.min(text.length(), from + CHUNK);
-        for (int i = from; i < end; i++) {
-          chunk[i - from] = (byte) text.charAt(i);
-        }
+        text.getBytes(from, end, chunk, 0);
         digest.update(chunk, 0, end - from);
       }
       try {
@@ -114,8 +117,11 @@ public final class VerifiedTokens {
       } catch (DigestException e) {
         throw new IllegalStateException("a 32-byte buffer holds a SHA-256", e);
       }
-      ByteBuffer words = ByteBuffer.wrap(out);
-      return new TokenHash(words.getLong(), words.getLong(), words.getLong(), words.getLong());
+      return new TokenHash(word(0), word(8), word(16), word(24));
+    }
+
+    private long word(int offset) {
+      return (long) LONGS.get(out, offset);
     }
   }
 }

@@ -9,6 +9,9 @@ import dev.mfagateway.config.SignatureMode;
 import dev.mfagateway.testing.MutableClock;
 import dev.mfagateway.testing.TestConfigs;
 import dev.mfagateway.testing.TestIssuer;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -147,5 +150,19 @@ class VerifiedTokensTest {
     assertThat(VerifiedTokens.hash("a.b.c")).isNotEqualTo(VerifiedTokens.hash("a.b.d"));
     String longToken = "x".repeat(1500) + ".y.z";
     assertThat(VerifiedTokens.hash(longToken)).isNotEqualTo(VerifiedTokens.hash("x".repeat(1499) + "w.y.z"));
+  }
+
+  @Test
+  void theKeyIsTheSha256OfTheExactTokenAcrossChunks() throws Exception {
+    String token = issuer.mint(TestIssuer.userClaims(clock.instant()));
+    assertThat(token.length()).isGreaterThan(512);
+    byte[] sha256 = MessageDigest.getInstance("SHA-256")
+        .digest(token.getBytes(StandardCharsets.US_ASCII));
+    ByteBuffer words = ByteBuffer.wrap(sha256);
+    VerifiedTokens.TokenHash expected =
+        new VerifiedTokens.TokenHash(words.getLong(), words.getLong(), words.getLong(), words.getLong());
+    assertThat(VerifiedTokens.hash(token)).isEqualTo(expected);
+    assertThat(VerifiedTokens.hash("Bearer " + token, 7)).isEqualTo(expected);
+    assertThat(VerifiedTokens.hash(token + "A")).isNotEqualTo(expected);
   }
 }

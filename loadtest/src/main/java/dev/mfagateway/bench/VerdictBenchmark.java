@@ -35,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of a verdict, in one run: raw RS256 verifications per second of each JCA provider (the baseline), the full
- * uncached verdict (cache of size 0: every request verifies the signature), and the cached verdict.
+ * uncached verdict (cache of size 0: every request verifies the signature, and its insert is evicted at once, which
+ * costs about 0.7 µs more than an insert into a full cache of normal size), and the cached verdict.
  *
  * <pre>
  * ./mvnw -B -Pbench -pl loadtest -am package -DskipTests

@@ -11,8 +11,10 @@ import java.lang.management.ThreadMXBean;
  *
  * <pre>
  * ./mvnw -B -Pbench -pl loadtest -am package -DskipTests
- * java -cp loadtest/target/benchmarks.jar dev.mfagateway.bench.VerdictCpuCost
+ * java -cp loadtest/target/benchmarks.jar dev.mfagateway.bench.VerdictCpuCost [provider...]
  * </pre>
+ *
+ * Without arguments it measures every provider (`accp`, `conscrypt`, `jdk`).
  */
 public final class VerdictCpuCost {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -31,9 +33,10 @@ public final class VerdictCpuCost {
 
   public static void main(String[] args) throws Exception {
     System.out.println("CPU µs per operation, thread / process");
-    System.out.printf("%-10s %18s %18s %18s %16s%n", "provider", "raw RS256 verify", "uncached verdict",
-        "cached verdict", "uncached/cached");
-    for (String provider : new String[] {"accp", "conscrypt", "jdk"}) {
+    System.out.printf("%-10s %18s %18s %18s %15s %16s%n", "provider", "raw RS256 verify", "uncached verdict",
+        "cached verdict", "raw/uncached", "uncached/cached");
+    String[] providers = args.length > 0 ? args : new String[] {"accp", "conscrypt", "jdk"};
+    for (String provider : providers) {
       VerdictBenchmark bench = new VerdictBenchmark();
       bench.provider = provider;
       bench.start();
@@ -41,8 +44,8 @@ public final class VerdictCpuCost {
         Cost raw = cost(bench::rawRs256Verify, 20_000);
         Cost uncached = cost(bench::uncachedVerdict, 20_000);
         Cost cached = cost(bench::cachedVerdict, 1_000_000);
-        System.out.printf("%-10s %18s %18s %18s %15.1fx%n", provider, raw, uncached, cached,
-            uncached.process() / cached.process());
+        System.out.printf("%-10s %18s %18s %18s %14.0f%% %15.1fx%n", provider, raw, uncached, cached,
+            100 * raw.process() / uncached.process(), uncached.process() / cached.process());
       } finally {
         bench.stop();
       }
