@@ -34,8 +34,7 @@ public final class AuditLog {
   public void refusal(String requestId, String route, String decision, String reason, String tenantId,
       String appId, String objectId, String client, String userAgent) {
     // Values go in as Object: MapMessage's with(String, String) throws on null, and unknown values are null.
-    audit.info(new MapMessage<>()
-        .with("event", "refusal")
+    audit.info(new EventMessage("refusal")
         .with("request_id", (Object) requestId)
         .with("route", (Object) route)
         .with("decision", (Object) decision)
@@ -56,8 +55,7 @@ public final class AuditLog {
     if (!logsAccess(decision)) {
       return;
     }
-    access.info(new MapMessage<>()
-        .with("event", "access")
+    access.info(new EventMessage("access")
         .with("request_id", (Object) requestId)
         .with("method", (Object) method)
         .with("path", (Object) clip(pathOf(target)))
@@ -74,6 +72,29 @@ public final class AuditLog {
   /** Whether a request with this decision gets an access line (callers may skip gathering its fields if not). */
   public boolean logsAccess(String decision) {
     return accessLog == AccessLog.ALL || (accessLog == AccessLog.REFUSALS && "deny".equals(decision));
+  }
+
+  /**
+   * A map message whose text is only its event name: the layout writes the entries as JSON fields, so repeating them
+   * as `key="value"` text in `message` would double every line.
+   */
+  private static final class EventMessage extends MapMessage<EventMessage, Object> {
+    private final String event;
+
+    EventMessage(String event) {
+      this.event = event;
+      with("event", (Object) event);
+    }
+
+    @Override
+    public String getFormattedMessage() {
+      return event;
+    }
+
+    @Override
+    public void formatTo(StringBuilder buffer) {
+      buffer.append(event);
+    }
   }
 
   private static String pathOf(String target) {
