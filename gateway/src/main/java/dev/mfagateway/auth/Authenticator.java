@@ -81,7 +81,7 @@ public final class Authenticator {
     }
     String header = extraction.headerValue();
     int start = extraction.tokenStart();
-    if (!JwsShape.isCompactJws(header, start)) {
+    if (!extraction.compactJws()) {
       return done(MALFORMED_TOKEN, authorizationValues, route);
     }
     long started = System.nanoTime();

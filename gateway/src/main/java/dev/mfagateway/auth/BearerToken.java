@@ -14,15 +14,16 @@ public final class BearerToken {
 
   /**
    * The outcome: either the token, which starts at {@code tokenStart} in {@code headerValue} (kept in place so the
-   * cached path never copies it), or the refusal that ends the request.
+   * cached path never copies it) and whose strict compact-JWS shape is already known, or the refusal that ends the
+   * request.
    */
-  public record Extraction(String headerValue, int tokenStart, Decision refusal) {
-    static Extraction of(String headerValue, int tokenStart) {
-      return new Extraction(headerValue, tokenStart, null);
+  public record Extraction(String headerValue, int tokenStart, boolean compactJws, Decision refusal) {
+    static Extraction of(String headerValue, int tokenStart, boolean compactJws) {
+      return new Extraction(headerValue, tokenStart, compactJws, null);
     }
 
     static Extraction refused(Reason reason, String description) {
-      return new Extraction(null, 0, Decision.deny(reason, description));
+      return new Extraction(null, 0, false, Decision.deny(reason, description));
     }
 
     public String token() {
@@ -55,11 +56,13 @@ public final class BearerToken {
     while (start < value.length() && value.charAt(start) == ' ') {
       start++;
     }
-    if (!isB64Token(value, start)) {
+    // Every compact JWS is a b64token, so one pass over the token usually settles both questions.
+    boolean compactJws = JwsShape.isCompactJws(value, start);
+    if (!compactJws && !isB64Token(value, start)) {
       return Extraction.refused(
           Reason.MALFORMED_REQUEST, "Authorization header is not of the form 'Bearer <token>'");
     }
-    return Extraction.of(value, start);
+    return Extraction.of(value, start, compactJws);
   }
 
   /** RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". */

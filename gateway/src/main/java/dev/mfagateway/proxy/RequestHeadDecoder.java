@@ -112,6 +112,16 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
   private boolean scanFindsObsFold(ByteBuf buffer) {
     int end = buffer.writerIndex();
     for (int i = buffer.readerIndex() + scannedAhead; i < end && scan != Scan.DONE; i++) {
+      if (scan == Scan.REQUEST_LINE || scan == Scan.HEADER_LINE) {
+        // Inside a line only its end matters: jump there in one search instead of a step per byte.
+        int newline = buffer.indexOf(i, end, (byte) '\n');
+        if (newline < 0) {
+          scannedAhead += end - i;
+          return false;
+        }
+        scannedAhead += newline - i;
+        i = newline;
+      }
       byte b = buffer.getByte(i);
       switch (scan) {
         case BEFORE_REQUEST_LINE -> scan = (b == '\r' || b == '\n') ? Scan.BEFORE_REQUEST_LINE : Scan.REQUEST_LINE;
