@@ -134,6 +134,11 @@ public final class Gateway implements AutoCloseable {
     return firstKeyFetch;
   }
 
+  /** Client connections open now. */
+  public int openConnections() {
+    return server.openConnections();
+  }
+
   public boolean isReady() {
     return server.isServing() && authenticator.signingKeys().isReady();
   }

@@ -132,7 +132,7 @@ class LimitsTest {
         }
       }
       assertThat(admitted).as("a connection is admitted once one closed").isTrue();
-      assertThat(gateway.server.openConnections()).isLessThanOrEqualTo(2);
+      assertThat(gateway.openConnections()).isLessThanOrEqualTo(2);
     }
   }
 }

@@ -28,13 +28,13 @@ class ShutdownTest {
           CompletableFuture.runAsync(
               () -> {
                 try {
-                  gateway.server.shutdown();
+                  gateway.shutdown();
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
                 }
               });
       assertThat(refusesConnections(gateway)).isTrue();
-      assertThat(gateway.server.isServing()).isFalse();
+      assertThat(gateway.isServing()).isFalse();
       assertThat(idle.closedByServer()).as("an idle keep-alive connection is closed at once").isTrue();
       assertThat(shutdown).isNotDone();
 
@@ -58,7 +58,7 @@ class ShutdownTest {
       assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS)).isNotNull();
 
       long started = System.nanoTime();
-      gateway.server.shutdown();
+      gateway.shutdown();
 
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
       assertThat(busy.closedByServer()).isTrue();

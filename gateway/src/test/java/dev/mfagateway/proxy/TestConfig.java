@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Builds {@link GatewayConfig} records directly for tests (the real loader is written elsewhere): loopback, port 0,
+ * Builds {@link GatewayConfig} records directly, so a test can set any field without writing HOCON: loopback, port 0,
  * SPEC §8 limits, short timeouts where a test waits on them. Fields are set by the tests before {@link #build(URI)}.
  */
 final class TestConfig {

@@ -1,30 +1,20 @@
 package dev.mfagateway.proxy;
 
 import dev.mfagateway.Gateway;
-import dev.mfagateway.auth.Authenticator;
-import dev.mfagateway.config.GatewayConfig;
-import dev.mfagateway.telemetry.AuditLog;
-import dev.mfagateway.telemetry.GatewayMetrics;
-import io.micrometer.core.instrument.Clock;
 import dev.mfagateway.testing.TestIssuer;
-import java.time.Instant;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
+import java.time.Instant;
 
-/** A started gateway in front of one {@link RecordingUpstream}, with raw-socket clients. */
+/** The real {@link Gateway} (verdict, proxy, admin) in front of one {@link RecordingUpstream}, with raw-socket clients. */
 final class TestGateway implements AutoCloseable {
   final RecordingUpstream upstream;
-  final GatewayServer server;
-  private final Authenticator authenticator;
-  private final GatewayMetrics metrics;
+  private final Gateway gateway;
 
-  private TestGateway(
-      RecordingUpstream upstream, GatewayServer server, Authenticator authenticator, GatewayMetrics metrics) {
+  private TestGateway(RecordingUpstream upstream, Gateway gateway) {
     this.upstream = upstream;
-    this.server = server;
-    this.authenticator = authenticator;
-    this.metrics = metrics;
+    this.gateway = gateway;
   }
 
   /** One issuer (real JWKS over HTTP) for every gateway of the test run. */
@@ -49,22 +39,29 @@ final class TestGateway implements AutoCloseable {
     return start(config, upstream);
   }
 
-  /** A gateway with {@code config} as given (routes included) in front of {@code upstream}. */
+  /** A gateway with {@code config} as given (routes included) in front of {@code upstream}, its keys loaded. */
   static TestGateway start(TestConfig config, RecordingUpstream upstream)
       throws IOException, GeneralSecurityException, InterruptedException {
-    GatewayConfig built = config.build(ISSUER.jwksUri());
-    GatewayMetrics metrics = Gateway.newMetrics(built, Clock.SYSTEM);
-    Authenticator authenticator = Authenticator.create(built.auth(), metrics::tokenValidation);
-    authenticator.signingKeys().start().toCompletableFuture().join();
-    GatewayServer server =
-        new GatewayServer(built, authenticator, metrics, new AuditLog(AuditLog.AccessLog.valueOf(
-            built.logging().accessLog().name())));
-    server.start();
-    return new TestGateway(upstream, server, authenticator, metrics);
+    Gateway gateway = Gateway.start(config.build(ISSUER.jwksUri()));
+    gateway.firstKeyFetch().toCompletableFuture().join();
+    return new TestGateway(upstream, gateway);
   }
 
   InetSocketAddress address() {
-    return server.address();
+    return gateway.address();
+  }
+
+  boolean isServing() {
+    return gateway.isReady();
+  }
+
+  int openConnections() {
+    return gateway.openConnections();
+  }
+
+  /** The graceful shutdown of SIGTERM: blocks until drained or the grace is over. */
+  void shutdown() throws InterruptedException {
+    gateway.close();
   }
 
   RawClient client() throws IOException {
@@ -83,9 +80,7 @@ final class TestGateway implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    server.shutdown();
+    gateway.close();
     upstream.close();
-    authenticator.signingKeys().close();
-    metrics.close();
   }
 }
