@@ -70,17 +70,15 @@ final class ConfigReader {
   }
 
   Integer integer(String path, int min, int max) {
-    Integer value = read(path, "an integer", config::getInt);
-    if (value != null && (value < min || value > max)) {
-      problem(path, "must be between " + min + " and " + max + ", got " + value);
-      return null;
-    }
-    return value;
+    return inRange(path, read(path, "an integer", config::getInt), min, max);
   }
 
   Long longInteger(String path, long min, long max) {
-    Long value = read(path, "an integer", config::getLong);
-    if (value != null && (value < min || value > max)) {
+    return inRange(path, read(path, "an integer", config::getLong), min, max);
+  }
+
+  private <T extends Comparable<T>> T inRange(String path, T value, T min, T max) {
+    if (value != null && (value.compareTo(min) < 0 || value.compareTo(max) > 0)) {
       problem(path, "must be between " + min + " and " + max + ", got " + value);
       return null;
     }
