@@ -1,11 +1,21 @@
 package dev.mfagateway.auth;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
 /**
  * The strict compact-JWS shape {@code ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$}, checked before Nimbus and
  * before the cache: Nimbus accepts padding, `+`/`/` and whitespace, which would make one token many (SECURITY-NOTES
- * §0 item 4). A plain loop rather than the regex because it runs on every request.
+ * §0 item 4). It runs on every request, over a token of a kilobyte or two, so it is written for speed: the dots are
+ * found by {@link String#indexOf(int)}, and the characters are checked eight at a time in one {@code long}.
  */
 final class JwsShape {
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+
   private JwsShape() {}
 
   static boolean isCompactJws(String token) {
@@ -14,34 +24,53 @@ final class JwsShape {
 
   /** The check on {@code text} from index {@code start} to its end. */
   static boolean isCompactJws(String text, int start) {
-    int dots = 0;
-    int segmentLength = 0;
-    for (int i = start; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '.') {
-        if (segmentLength == 0 || ++dots > 2) {
-          return false;
-        }
-        segmentLength = 0;
-      } else if (isBase64UrlChar(c)) {
-        segmentLength++;
-      } else {
+    int firstDot = text.indexOf('.', start);
+    int secondDot = firstDot < 0 ? -1 : text.indexOf('.', firstDot + 1);
+    if (firstDot <= start
+        || secondDot <= firstDot + 1
+        || secondDot >= text.length() - 1
+        || text.indexOf('.', secondDot + 1) >= 0) {
+      return false;
+    }
+    // A character beyond Latin-1 becomes '?', which is refused like any other.
+    return allBase64UrlOrDot(text.getBytes(StandardCharsets.ISO_8859_1), start);
+  }
+
+  private static boolean allBase64UrlOrDot(byte[] latin1, int start) {
+    int i = start;
+    for (; i + Long.BYTES <= latin1.length; i += Long.BYTES) {
+      if (!allBase64UrlOrDot((long) LONGS.get(latin1, i))) {
         return false;
       }
     }
-    return dots == 2 && segmentLength > 0;
-  }
-
-  /** A table rather than range comparisons: random base64 characters make those branches unpredictable. */
-  private static final boolean[] BASE64URL = new boolean[128];
-
-  static {
-    for (char c = 0; c < 128; c++) {
-      BASE64URL[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    long tail = ONES * 'A'; // the last bytes, shifted in over harmless letters
+    for (; i < latin1.length; i++) {
+      tail = tail << Byte.SIZE | (latin1[i] & 0xFF);
     }
+    return allBase64UrlOrDot(tail);
   }
 
-  private static boolean isBase64UrlChar(char c) {
-    return c < 128 && BASE64URL[c];
+  /** Whether each of the eight bytes is one of {@code A-Z a-z 0-9 - _ .}. */
+  private static boolean allBase64UrlOrDot(long bytes) {
+    if ((bytes & HIGH_BITS) != 0) {
+      return false;
+    }
+    long accepted = inRange(bytes, 'A', 'Z') | inRange(bytes, 'a', 'z') | inRange(bytes, '0', '9')
+        | equalTo(bytes, '-') | equalTo(bytes, '_') | equalTo(bytes, '.');
+    return accepted == HIGH_BITS;
+  }
+
+  /**
+   * The high bit of each byte set where {@code low <= byte <= high}, for bytes below 0x80: adding {@code 0x80 - low}
+   * sets the high bit exactly when the byte is at least {@code low}, adding {@code 0x7F - high} exactly when it is above
+   * {@code high}, and neither sum carries into the next byte.
+   */
+  private static long inRange(long bytes, char low, char high) {
+    return (bytes + ONES * (0x80 - low)) & ~(bytes + ONES * (0x7F - high)) & HIGH_BITS;
+  }
+
+  /** The high bit of each byte set where the byte equals {@code c} (bytes below 0x80). */
+  private static long equalTo(long bytes, char c) {
+    return ~((bytes ^ (ONES * c)) + ONES * 0x7F) & HIGH_BITS;
   }
 }

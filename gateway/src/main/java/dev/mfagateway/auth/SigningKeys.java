@@ -159,6 +159,12 @@ public final class SigningKeys implements AutoCloseable {
     return current != null && current.get(key.kid()) == key;
   }
 
+  /** The key for {@code kid} among the keys loaded now, or null: what {@link #find} answers without waiting. */
+  public SigningKey current(String kid) {
+    Map<String, SigningKey> current = keys;
+    return current == null ? null : current.get(kid);
+  }
+
   /**
    * The key for {@code kid}. An unknown kid waits (without blocking) for a refresh, started here unless one is in
    * flight or one was started on demand less than `jwks-min-refresh-interval` ago, up to `jwks-fetch-timeout`.

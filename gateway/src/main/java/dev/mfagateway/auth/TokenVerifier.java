@@ -1,10 +1,15 @@
 package dev.mfagateway.auth;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.nimbusds.jose.Header;
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
@@ -13,18 +18,13 @@ import com.nimbusds.jose.crypto.impl.RSASSAProvider;
 import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.proc.BadJOSEException;
-import com.nimbusds.jose.proc.BadJWSException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerifierFactory;
-import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.Base64URL;
-import com.nimbusds.jwt.JWT;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
-import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.mfagateway.config.AuthConfig;
 import dev.mfagateway.config.RouteConfig;
 import dev.mfagateway.config.SignatureMode;
+import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyFactory;
@@ -34,6 +34,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.text.ParseException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,15 +46,30 @@ import java.util.stream.Collectors;
 
 /**
  * The route-independent checks of SPEC §8, in its order: token shape → algorithm → key → signature → required claims →
- * lifetime → issuer. Nimbus's {@link DefaultJWTProcessor} (no JWE key selector: JWS only) checks `typ`, matches the
- * key to the header among the configured algorithms and verifies the signature through the chosen JCA provider; the
- * claims are checked here, afterwards,
- * from the raw JSON, so that a claim of the wrong type or a JSON {@code null} gets its own reason in the right order.
- * Each check is also callable on its own, for `check-token`.
+ * lifetime → issuer. The signature steps are those of Nimbus's {@code DefaultJWTProcessor}, in its order and with its
+ * parts: the header parsed by {@link JWSHeader#parse}, `typ` by {@link DefaultJOSEObjectTypeVerifier#JWT}, the key
+ * matched to the header by {@link JWKMatcher#forJWSHeader} among the configured algorithms, the verifier from a
+ * {@link JWSVerifierFactory} (JWS only: no JWE). Unlike the processor, a header is parsed once, not once per token:
+ * Entra's headers repeat for every token signed by the same key, and parsing one costs as much as the rest of the
+ * verdict outside the RSA verification. {@code SignatureChecksAgreeWithNimbusTest} holds the two to the same answers.
+ * The claims are checked afterwards, from the raw JSON, so that a claim of the wrong type or a JSON {@code null} gets
+ * its own reason in the right order. Each check is also callable on its own, for `check-token`.
  */
 public final class TokenVerifier {
   /** Latest accepted `exp`: 9999-12-31T23:59:59Z. */
   private static final long MAX_NUMERIC_DATE = 253_402_300_799L;
+
+  /**
+   * The payload as a JSON object, read by Jackson rather than Nimbus (Gson), which costs twice as much. As strict as
+   * Nimbus or stricter: a duplicate member, trailing data or invalid UTF-8 is not a JSON object.
+   */
+  private static final ObjectReader CLAIMS_JSON = JsonMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build()
+      .readerFor(new TypeReference<Map<String, Object>>() {});
+
+  private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
 
   static final String NOT_COMPACT_JWS =
       "token is not a compact JWS: three base64url segments separated by dots, no padding or whitespace";
@@ -65,25 +81,41 @@ public final class TokenVerifier {
     }
   }
 
-  /** A token past the shape and algorithm checks. */
-  public record ParsedToken(SignedJWT jwt, JWSHeader header) {}
+  /** A token past the shape and algorithm checks: its header, and the token with the ends of its first two parts. */
+  public record ParsedToken(JWSHeader header, String token, int headerEnd, int payloadEnd) {
+    /** The JWS signing input: the header and payload parts as sent (ASCII, as the shape check ensured). */
+    @SuppressWarnings("deprecation")
+    byte[] signingInput() {
+      byte[] ascii = new byte[payloadEnd];
+      token.getBytes(0, payloadEnd, ascii, 0);
+      return ascii;
+    }
 
-  /** Hands the key found by {@link SigningKeys}, converted for the JCA provider, to the processor's key selector. */
-  private record KeyContext(SigningKeys.SigningKey key, PublicKey verificationKey) implements SecurityContext {}
+    byte[] payload() {
+      return BASE64URL.decode(token.substring(headerEnd + 1, payloadEnd));
+    }
+
+    Base64URL signature() {
+      return new StrictBase64URL(token.substring(payloadEnd + 1));
+    }
+  }
 
   private final AuthConfig config;
   private final Set<JWSAlgorithm> algorithms;
   private final SigningKeys signingKeys;
   private final Clock clock;
-  private final DefaultJWTProcessor<KeyContext> processor;
+  private final JWSVerifierFactory verifiers;
   private final LoadingCache<SigningKeys.SigningKey, PublicKey> providerKeys;
+  /** Parsed headers by their encoded form; bounded, so a flood of distinct headers only costs the parse it saves. */
+  private final Cache<String, JWSHeader> headers =
+      Caffeine.newBuilder().maximumSize(1024).executor(Runnable::run).build();
 
   public TokenVerifier(AuthConfig config, SigningKeys signingKeys, CryptoProviders.Choice crypto, Clock clock) {
     this.config = config;
     this.algorithms = config.algorithms().stream().map(JWSAlgorithm::parse).collect(Collectors.toUnmodifiableSet());
     this.signingKeys = signingKeys;
     this.clock = clock;
-    this.processor = newProcessor(algorithms, crypto);
+    this.verifiers = new VerifierPerKey(crypto);
     this.providerKeys = Caffeine.newBuilder().weakKeys().executor(Runnable::run).build(key -> forProvider(key.publicKey(), crypto));
   }
 
@@ -100,29 +132,6 @@ public final class TokenVerifier {
     } catch (GeneralSecurityException | RuntimeException notTranslatable) {
       return key;
     }
-  }
-
-  private static DefaultJWTProcessor<KeyContext> newProcessor(
-      Set<JWSAlgorithm> algorithms, CryptoProviders.Choice crypto) {
-    DefaultJWTProcessor<KeyContext> processor =
-        new DefaultJWTProcessor<>() {
-          // Claims are read and checked by TokenVerifier after the signature, from the raw payload.
-          @Override
-          protected JWTClaimsSet extractJWTClaimsSet(JWT jwt) {
-            return new JWTClaimsSet.Builder().build();
-          }
-        };
-    processor.setJWSTypeVerifier(DefaultJOSEObjectTypeVerifier.JWT);
-    // As Nimbus's JWSVerificationKeySelector (allowlisted algorithm, key fitting the header), but over the one key found
-    // by kid, already converted: converting a JWK to a Java key on every call costs more than the verification.
-    processor.setJWSKeySelector(
-        (header, context) -> algorithms.contains(header.getAlgorithm())
-                && JWKMatcher.forJWSHeader(header).matches(context.key().jwk())
-            ? List.of(context.verificationKey())
-            : List.of());
-    processor.setJWTClaimsSetVerifier((claims, context) -> {});
-    processor.setJWSVerifierFactory(new VerifierPerKey(crypto));
-    return processor;
   }
 
   /**
@@ -160,11 +169,14 @@ public final class TokenVerifier {
     }
   }
 
-  /** All route-independent checks; on a `claims-only` route the key and signature steps are skipped. */
+  /**
+   * All route-independent checks of a token that passed the {@link JwsShape} check (as {@link BearerToken} found); on a
+   * `claims-only` route the key and signature steps are skipped.
+   */
   public CompletionStage<Outcome> verify(String token, SignatureMode signature) {
     ParsedToken parsed;
     try {
-      parsed = parse(token);
+      parsed = parseCompactJws(token);
     } catch (Refused refused) {
       return CompletableFuture.completedFuture(refused.outcome);
     }
@@ -176,17 +188,26 @@ public final class TokenVerifier {
       return CompletableFuture.completedFuture(
           Outcome.refused(Reason.UNKNOWN_KEY, "token header has no kid: the gateway selects signing keys by kid"));
     }
+    SigningKeys.SigningKey known = signingKeys.current(kid);
+    if (known != null) {
+      return CompletableFuture.completedFuture(checkSignatureAndClaims(parsed, known));
+    }
     return signingKeys
         .find(kid)
-        .thenApply(
-            lookup -> {
-              if (lookup.key() == null) {
-                return Outcome.refused(lookup.missing(), describeMissingKey(lookup.missing()));
-              }
-              Optional<Decision> badSignature = checkSignature(parsed, lookup.key());
-              return badSignature.isPresent() ? new Outcome(null, badSignature.get()) : checkClaims(parsed, lookup.key());
-            })
+        .thenApply(lookup -> lookup.key() == null
+            ? Outcome.refused(lookup.missing(), describeMissingKey(lookup.missing()))
+            : checkSignatureAndClaims(parsed, lookup.key()))
         .exceptionally(unexpected -> Outcome.refused(Reason.BAD_SIGNATURE, "token signature could not be verified"));
+  }
+
+  /** Fails closed: anything unexpected is a token that could not be verified. */
+  private Outcome checkSignatureAndClaims(ParsedToken parsed, SigningKeys.SigningKey key) {
+    try {
+      Optional<Decision> badSignature = checkSignature(parsed, key);
+      return badSignature.isPresent() ? new Outcome(null, badSignature.get()) : checkClaims(parsed, key);
+    } catch (RuntimeException unexpected) {
+      return Outcome.refused(Reason.BAD_SIGNATURE, "token signature could not be verified");
+    }
   }
 
   private static String describeMissingKey(Reason missing) {
@@ -200,28 +221,38 @@ public final class TokenVerifier {
     if (!JwsShape.isCompactJws(token)) {
       throw new Refused(Reason.MALFORMED_TOKEN, NOT_COMPACT_JWS);
     }
-    int firstDot = token.indexOf('.');
-    int secondDot = token.indexOf('.', firstDot + 1);
-    String encodedHeader = token.substring(0, firstDot);
-    SignedJWT jwt;
+    return parseCompactJws(token);
+  }
+
+  private ParsedToken parseCompactJws(String token) throws Refused {
+    int headerEnd = token.indexOf('.');
+    int payloadEnd = token.indexOf('.', headerEnd + 1);
+    JWSHeader header = header(token.substring(0, headerEnd));
     try {
-      jwt = new SignedJWT(new StrictBase64URL(encodedHeader),
-          new StrictBase64URL(token.substring(firstDot + 1, secondDot)),
-          new StrictBase64URL(token.substring(secondDot + 1)));
-    } catch (ParseException notAJwsHeader) {
-      throw refusalForHeader(encodedHeader);
-    } catch (IllegalArgumentException notBase64Url) {
-      throw new Refused(Reason.MALFORMED_TOKEN, "token header is not a valid JOSE header");
-    }
-    JWSHeader header = jwt.getHeader();
-    if (header.getType() != null && !JOSEObjectType.JWT.equals(header.getType())) {
+      DefaultJOSEObjectTypeVerifier.JWT.verify(header.getType(), null);
+    } catch (BadJOSEException notJwt) {
       throw new Refused(Reason.MALFORMED_TOKEN, "token header typ must be JWT or absent");
     }
     if (!algorithms.contains(header.getAlgorithm())) {
       throw new Refused(Reason.ALGORITHM_NOT_ALLOWED,
           "token signing algorithm is not allowed here (allowed: " + String.join(", ", config.algorithms()) + ")");
     }
-    return new ParsedToken(jwt, header);
+    return new ParsedToken(header, token, headerEnd, payloadEnd);
+  }
+
+  private JWSHeader header(String encodedHeader) throws Refused {
+    JWSHeader header = headers.getIfPresent(encodedHeader);
+    if (header == null) {
+      try {
+        header = JWSHeader.parse(new StrictBase64URL(encodedHeader));
+      } catch (ParseException notAJwsHeader) {
+        throw refusalForHeader(encodedHeader);
+      } catch (IllegalArgumentException notBase64Url) {
+        throw new Refused(Reason.MALFORMED_TOKEN, "token header is not a valid JOSE header");
+      }
+      headers.put(encodedHeader, header);
+    }
+    return header;
   }
 
   /**
@@ -231,15 +262,13 @@ public final class TokenVerifier {
    */
   private static final class StrictBase64URL extends Base64URL {
     private static final long serialVersionUID = 1L;
-    private static final java.util.Base64.Decoder DECODER = java.util.Base64.getUrlDecoder();
-
     StrictBase64URL(String encoded) {
       super(encoded);
     }
 
     @Override
     public byte[] decode() {
-      return DECODER.decode(toString());
+      return BASE64URL.decode(toString());
     }
   }
 
@@ -254,26 +283,34 @@ public final class TokenVerifier {
     }
   }
 
-  /** `bad_signature` (or `unknown_key` when the key cannot verify this algorithm), else empty. */
+  /**
+   * `unknown_key` when the key cannot verify this algorithm, `bad_signature` when the signature does not verify, else
+   * empty. A JWT's payload is always base64url-encoded: an unencoded one (RFC 7797 `b64` false) is a bad signature.
+   */
   public Optional<Decision> checkSignature(ParsedToken parsed, SigningKeys.SigningKey key) {
-    try {
-      processor.process(parsed.jwt(), new KeyContext(key, providerKeys.get(key)));
-      return Optional.empty();
-    } catch (BadJWSException | JOSEException | IllegalArgumentException e) {
-      return Optional.of(Decision.deny(Reason.BAD_SIGNATURE,
-          "token signature does not verify: the token was altered or not issued by the directory"));
-    } catch (BadJOSEException e) {
+    JWSHeader header = parsed.header();
+    if (!algorithms.contains(header.getAlgorithm()) || !JWKMatcher.forJWSHeader(header).matches(key.jwk())) {
       return Optional.of(Decision.deny(Reason.UNKNOWN_KEY,
           "token signing key (kid) cannot verify this token's algorithm"));
     }
+    try {
+      JWSVerifier verifier = verifiers.createJWSVerifier(header, providerKeys.get(key));
+      if (header.isBase64URLEncodePayload() && verifier.verify(header, parsed.signingInput(), parsed.signature())) {
+        return Optional.empty();
+      }
+    } catch (JOSEException | IllegalArgumentException unverifiable) {
+      // a bad signature, as below
+    }
+    return Optional.of(Decision.deny(Reason.BAD_SIGNATURE,
+        "token signature does not verify: the token was altered or not issued by the directory"));
   }
 
   /** The claims as a JSON object, or `malformed_token`. */
   public Map<String, Object> claims(ParsedToken parsed) throws Refused {
     Map<String, Object> claims;
     try {
-      claims = parsed.jwt().getPayload().toJSONObject();
-    } catch (IllegalArgumentException notBase64Url) {
+      claims = CLAIMS_JSON.readValue(parsed.payload());
+    } catch (IOException | IllegalArgumentException notAJsonObject) {
       claims = null;
     }
     if (claims == null) {

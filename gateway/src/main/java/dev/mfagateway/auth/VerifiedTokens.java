@@ -32,6 +32,7 @@ public final class VerifiedTokens {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final ThreadLocal<Sha256> SHA256 = ThreadLocal.withInitial(Sha256::new);
 
+  private final boolean enabled;
   private final Cache<TokenHash, VerifiedToken> cache;
   private final SigningKeys signingKeys;
   private final LongAdder hits = new LongAdder();
@@ -40,6 +41,7 @@ public final class VerifiedTokens {
   private final LongAdder removals = new LongAdder();
 
   public VerifiedTokens(long maxEntries, SigningKeys signingKeys, Clock clock) {
+    this.enabled = maxEntries > 0;
     this.signingKeys = signingKeys;
     this.cache =
         Caffeine.newBuilder()
@@ -55,6 +57,11 @@ public final class VerifiedTokens {
               }
             })
             .build();
+  }
+
+  /** False when `token-cache.max-entries` is 0: every request then verifies its token's signature. */
+  public boolean isEnabled() {
+    return enabled;
   }
 
   /** The verified token for this hash, if cached, unexpired, and its signing key is still current. */

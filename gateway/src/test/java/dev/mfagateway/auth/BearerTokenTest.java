@@ -3,6 +3,9 @@ package dev.mfagateway.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Random;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -53,5 +56,28 @@ class BearerTokenTest {
   void checksTheStrictJwsShape(String token, boolean compact) {
     assertThat(JwsShape.isCompactJws(token)).isEqualTo(compact);
     assertThat(JwsShape.isCompactJws("Bearer " + token, 7)).isEqualTo(compact);
+  }
+
+  /** The eight-at-a-time check agrees with the regex it implements, on every length and at every position. */
+  @Test
+  void agreesWithTheRegexOnRandomText() {
+    Pattern shape = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+    // Letters, digits and dots mostly, so that many samples are compact; every neighbour of a range bound; Latin-1,
+    // and characters beyond it whose low byte is a letter ('Ł' is U+0141).
+    String alphabet = "aZ09-_....../:@[`{~+= \t\u0000\u007f\u0080\u00ff\u0141\u2e2e";
+    Random random = new Random(42);
+    int compact = 0;
+    for (int sample = 0; sample < 200_000; sample++) {
+      StringBuilder token = new StringBuilder();
+      int length = random.nextInt(40);
+      for (int i = 0; i < length; i++) {
+        token.append(random.nextInt(4) == 0 ? alphabet.charAt(random.nextInt(alphabet.length())) : "aZ09._-".charAt(random.nextInt(7)));
+      }
+      boolean expected = shape.matcher(token).matches();
+      compact += expected ? 1 : 0;
+      assertThat(JwsShape.isCompactJws(token.toString())).as(token.toString()).isEqualTo(expected);
+      assertThat(JwsShape.isCompactJws("Bearer " + token, 7)).as(token.toString()).isEqualTo(expected);
+    }
+    assertThat(compact).as("samples of the right shape").isGreaterThan(1_000);
   }
 }
