@@ -12,9 +12,10 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The one entry point of the verdict: the request's `Authorization` header values, its request target and its route
- * → a {@link Decision}. Bearer extraction → token shape → cache lookup; on a miss the {@link TokenVerifier} (whose
- * result may wait, without blocking, for a key fetch: the stage then completes on an HTTP client thread); then the
- * route's audience and the {@link AccessPolicy}. Almost always already complete. Knows nothing of Netty.
+ * → a {@link Decision}. Bearer extraction → token shape → the connection's last token ({@link LastVerifiedToken}) →
+ * the shared {@link VerifiedTokens}; on a miss the {@link TokenVerifier} (whose result may wait, without blocking, for
+ * a key fetch: the stage then completes on an HTTP client thread); then the route's audience and the
+ * {@link AccessPolicy}. Almost always already complete. Knows nothing of Netty.
  */
 public final class Authenticator {
   private static final Logger LOG = LogManager.getLogger(Authenticator.class);
@@ -73,35 +74,53 @@ public final class Authenticator {
     return verifiedTokens;
   }
 
+  /** The verdict for a request on a connection of its own. */
   public CompletionStage<Decision> authenticate(
       List<String> authorizationValues, String requestTarget, RouteConfig route) {
+    return authenticate(authorizationValues, requestTarget, route, new LastVerifiedToken());
+  }
+
+  /** The verdict for a request on the connection whose last verified token is {@code last}. */
+  public CompletionStage<Decision> authenticate(
+      List<String> authorizationValues, String requestTarget, RouteConfig route, LastVerifiedToken last) {
     BearerToken.Extraction extraction = BearerToken.extract(authorizationValues, requestTarget);
     if (extraction.refusal() != null) {
       return done(extraction.refusal(), authorizationValues, route);
     }
     String header = extraction.headerValue();
-    int start = extraction.tokenStart();
     if (!extraction.compactJws()) {
       return done(MALFORMED_TOKEN, authorizationValues, route);
     }
     long started = System.nanoTime();
-    VerifiedTokens.TokenHash hash = verifiedTokens.isEnabled() ? VerifiedTokens.hash(header, start) : null;
-    VerifiedToken cached = hash == null ? null : verifiedTokens.get(hash);
+    VerifiedTokens.TokenHash hash = null;
+    VerifiedToken cached = null;
+    if (verifiedTokens.isEnabled()) {
+      cached = verifiedTokens.stillValid(last.matching(header));
+      if (cached == null) {
+        hash = VerifiedTokens.hash(header, extraction.tokenStart());
+        cached = verifiedTokens.get(hash);
+        if (cached != null) {
+          last.remember(header, cached);
+        }
+      }
+    }
     if (cached != null) {
       Decision decision = judge(cached, route);
       recorder.validated(true, System.nanoTime() - started);
       return done(decision, authorizationValues, route);
     }
+    VerifiedTokens.TokenHash verifiedHash = hash;
     return verifier
-        .verify(extraction.token(), route.signature())
+        .verify(header, extraction.tokenStart(), route.signature())
         .thenApply(
             outcome -> {
               Decision decision;
               if (outcome.refusal() != null) {
                 decision = outcome.refusal();
               } else {
-                if (hash != null && outcome.token().signingKey() != null) {
-                  verifiedTokens.put(hash, outcome.token());
+                if (verifiedHash != null && outcome.token().signingKey() != null) {
+                  verifiedTokens.put(verifiedHash, outcome.token());
+                  last.remember(header, outcome.token());
                 }
                 decision = judge(outcome.token(), route);
               }

@@ -2,19 +2,24 @@ package dev.mfagateway.auth;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetEncoder;
 import java.nio.charset.StandardCharsets;
 
 /**
  * The strict compact-JWS shape {@code ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$}, checked before Nimbus and
  * before the cache: Nimbus accepts padding, `+`/`/` and whitespace, which would make one token many (SECURITY-NOTES
  * §0 item 4). It runs on every request, over a token of a kilobyte or two, so it is written for speed: the dots are
- * found by {@link String#indexOf(int)}, and the characters are checked eight at a time in one {@code long}.
+ * found by {@link String#indexOf(int)}, the characters are copied as Latin-1 bytes into a buffer kept per thread (by
+ * the JDK's vectorised copies, without allocating), and checked eight at a time in one {@code long}.
  */
 final class JwsShape {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final ThreadLocal<Latin1Copy> COPIES = ThreadLocal.withInitial(Latin1Copy::new);
 
   private JwsShape() {}
 
@@ -32,19 +37,37 @@ final class JwsShape {
         || text.indexOf('.', secondDot + 1) >= 0) {
       return false;
     }
-    // A character beyond Latin-1 becomes '?', which is refused like any other.
-    return allBase64UrlOrDot(text.getBytes(StandardCharsets.ISO_8859_1), start);
+    Latin1Copy copy = COPIES.get();
+    return copy.of(text, start) && allBase64UrlOrDot(copy.bytes, text.length() - start);
   }
 
-  private static boolean allBase64UrlOrDot(byte[] latin1, int start) {
-    int i = start;
-    for (; i + Long.BYTES <= latin1.length; i += Long.BYTES) {
+  /** A thread's buffers for the Latin-1 bytes of a text; they grow to the longest text seen (at most a header). */
+  private static final class Latin1Copy {
+    private final CharsetEncoder latin1 = StandardCharsets.ISO_8859_1.newEncoder();
+    private char[] chars = new char[0];
+    private byte[] bytes = new byte[0];
+
+    /** Copies the text from {@code start}; false when a character lies beyond Latin-1. */
+    boolean of(String text, int start) {
+      int length = text.length() - start;
+      if (chars.length < length) {
+        chars = new char[length];
+        bytes = new byte[length];
+      }
+      text.getChars(start, text.length(), chars, 0);
+      return !latin1.reset().encode(CharBuffer.wrap(chars, 0, length), ByteBuffer.wrap(bytes), true).isError();
+    }
+  }
+
+  private static boolean allBase64UrlOrDot(byte[] latin1, int length) {
+    int i = 0;
+    for (; i + Long.BYTES <= length; i += Long.BYTES) {
       if (!allBase64UrlOrDot((long) LONGS.get(latin1, i))) {
         return false;
       }
     }
     long tail = ONES * 'A'; // the last bytes, shifted in over harmless letters
-    for (; i < latin1.length; i++) {
+    for (; i < length; i++) {
       tail = tail << Byte.SIZE | (latin1[i] & 0xFF);
     }
     return allBase64UrlOrDot(tail);
@@ -55,9 +78,9 @@ final class JwsShape {
     if ((bytes & HIGH_BITS) != 0) {
       return false;
     }
-    long accepted = inRange(bytes, 'A', 'Z') | inRange(bytes, 'a', 'z') | inRange(bytes, '0', '9')
-        | equalTo(bytes, '-') | equalTo(bytes, '_') | equalTo(bytes, '.');
-    return accepted == HIGH_BITS;
+    long letters = inRange(bytes | ONES * 0x20, 'a', 'z'); // setting bit 5 turns A-Z into a-z, and no other byte into one
+    long dashDotDigits = inRange(bytes, '-', '9') & ~equalTo(bytes, '/'); // - . / 0-9, less the /
+    return (letters | dashDotDigits | equalTo(bytes, '_')) == HIGH_BITS;
   }
 
   /**

@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * for each algorithm: a native provider's {@code initVerify} costs about a microsecond. As Nimbus: the {@code Signature}
  * comes from Nimbus's {@link RSASSA} for the header's algorithm, a `crit` header fails verification, and a
  * {@link SignatureException} is a bad signature. A {@code Signature} that did not complete a verification is dropped, so
- * an instance is only reused in the state {@link Signature#verify(byte[])} leaves it: reset to the key.
+ * an instance is only reused in the state a completed {@link Signature#verify(byte[])} leaves it: reset to the key.
  */
 final class ReusedRsaVerifier extends RSASSAProvider implements JWSVerifier {
   private final CriticalHeaderParamsDeferral critPolicy = new CriticalHeaderParamsDeferral();
@@ -44,15 +44,20 @@ final class ReusedRsaVerifier extends RSASSAProvider implements JWSVerifier {
     Signature verifier = perThread.get();
     if (verifier == null) {
       verifier = initialised(header.getAlgorithm());
+      perThread.set(verifier);
     }
-    perThread.remove();
+    boolean completed = false;
     try {
       verifier.update(signingInput);
       boolean valid = verifier.verify(signatureBytes);
-      perThread.set(verifier);
+      completed = true;
       return valid;
     } catch (SignatureException invalid) {
       return false;
+    } finally {
+      if (!completed) {
+        perThread.remove();
+      }
     }
   }
 

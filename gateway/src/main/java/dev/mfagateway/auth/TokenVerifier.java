@@ -1,10 +1,5 @@
 package dev.mfagateway.auth;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
@@ -24,7 +19,7 @@ import com.nimbusds.jose.util.Base64URL;
 import dev.mfagateway.config.AuthConfig;
 import dev.mfagateway.config.RouteConfig;
 import dev.mfagateway.config.SignatureMode;
-import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyFactory;
@@ -35,6 +30,7 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,17 +55,9 @@ public final class TokenVerifier {
   /** Latest accepted `exp`: 9999-12-31T23:59:59Z. */
   private static final long MAX_NUMERIC_DATE = 253_402_300_799L;
 
-  /**
-   * The payload as a JSON object, read by Jackson rather than Nimbus (Gson), which costs twice as much. As strict as
-   * Nimbus or stricter: a duplicate member, trailing data or invalid UTF-8 is not a JSON object.
-   */
-  private static final ObjectReader CLAIMS_JSON = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build()
-      .readerFor(new TypeReference<Map<String, Object>>() {});
-
   private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
+  /** The claims that, like `nbf`, must not lie in the future. */
+  private static final List<String> NOT_BEFORE_CLAIMS = List.of("nbf", "iat");
 
   static final String NOT_COMPACT_JWS =
       "token is not a compact JWS: three base64url segments separated by dots, no padding or whitespace";
@@ -81,22 +69,19 @@ public final class TokenVerifier {
     }
   }
 
-  /** A token past the shape and algorithm checks: its header, and the token with the ends of its first two parts. */
-  public record ParsedToken(JWSHeader header, String token, int headerEnd, int payloadEnd) {
-    /** The JWS signing input: the header and payload parts as sent (ASCII, as the shape check ensured). */
-    @SuppressWarnings("deprecation")
-    byte[] signingInput() {
-      byte[] ascii = new byte[payloadEnd];
-      token.getBytes(0, payloadEnd, ascii, 0);
-      return ascii;
-    }
-
-    byte[] payload() {
-      return BASE64URL.decode(token.substring(headerEnd + 1, payloadEnd));
+  /**
+   * A token past the shape and algorithm checks: its header and the header's {@link JWKMatcher}, its JWS signing input
+   * (the header and payload parts, as sent), where the payload starts in it, and its signature part.
+   */
+  public record ParsedToken(
+      JWSHeader header, JWKMatcher keyMatcher, byte[] signingInput, int payloadStart, String encodedSignature) {
+    /** The decoded payload: decoded from the signing input, which holds it already. */
+    ByteBuffer payload() {
+      return BASE64URL.decode(ByteBuffer.wrap(signingInput, payloadStart, signingInput.length - payloadStart));
     }
 
     Base64URL signature() {
-      return new StrictBase64URL(token.substring(payloadEnd + 1));
+      return new StrictBase64URL(encodedSignature);
     }
   }
 
@@ -106,8 +91,11 @@ public final class TokenVerifier {
   private final Clock clock;
   private final JWSVerifierFactory verifiers;
   private final LoadingCache<SigningKeys.SigningKey, PublicKey> providerKeys;
+  /** A parsed header, with the matcher a key must pass for it (null for an algorithm Nimbus cannot match). */
+  private record KnownHeader(JWSHeader header, JWKMatcher keyMatcher) {}
+
   /** Parsed headers by their encoded form; bounded, so a flood of distinct headers only costs the parse it saves. */
-  private final Cache<String, JWSHeader> headers =
+  private final Cache<String, KnownHeader> headers =
       Caffeine.newBuilder().maximumSize(1024).executor(Runnable::run).build();
 
   public TokenVerifier(AuthConfig config, SigningKeys signingKeys, CryptoProviders.Choice crypto, Clock clock) {
@@ -170,13 +158,14 @@ public final class TokenVerifier {
   }
 
   /**
-   * All route-independent checks of a token that passed the {@link JwsShape} check (as {@link BearerToken} found); on a
-   * `claims-only` route the key and signature steps are skipped.
+   * All route-independent checks of the token that starts at {@code start} in {@code text} and passed the
+   * {@link JwsShape} check (as {@link BearerToken} found); on a `claims-only` route the key and signature steps are
+   * skipped.
    */
-  public CompletionStage<Outcome> verify(String token, SignatureMode signature) {
+  public CompletionStage<Outcome> verify(String text, int start, SignatureMode signature) {
     ParsedToken parsed;
     try {
-      parsed = parseCompactJws(token);
+      parsed = parseCompactJws(text, start);
     } catch (Refused refused) {
       return CompletableFuture.completedFuture(refused.outcome);
     }
@@ -221,13 +210,15 @@ public final class TokenVerifier {
     if (!JwsShape.isCompactJws(token)) {
       throw new Refused(Reason.MALFORMED_TOKEN, NOT_COMPACT_JWS);
     }
-    return parseCompactJws(token);
+    return parseCompactJws(token, 0);
   }
 
-  private ParsedToken parseCompactJws(String token) throws Refused {
-    int headerEnd = token.indexOf('.');
-    int payloadEnd = token.indexOf('.', headerEnd + 1);
-    JWSHeader header = header(token.substring(0, headerEnd));
+  @SuppressWarnings("deprecation")
+  private ParsedToken parseCompactJws(String text, int start) throws Refused {
+    int headerEnd = text.indexOf('.', start);
+    int payloadEnd = text.indexOf('.', headerEnd + 1);
+    KnownHeader known = header(text.substring(start, headerEnd));
+    JWSHeader header = known.header();
     try {
       DefaultJOSEObjectTypeVerifier.JWT.verify(header.getType(), null);
     } catch (BadJOSEException notJwt) {
@@ -237,12 +228,16 @@ public final class TokenVerifier {
       throw new Refused(Reason.ALGORITHM_NOT_ALLOWED,
           "token signing algorithm is not allowed here (allowed: " + String.join(", ", config.algorithms()) + ")");
     }
-    return new ParsedToken(header, token, headerEnd, payloadEnd);
+    byte[] signingInput = new byte[payloadEnd - start];
+    text.getBytes(start, payloadEnd, signingInput, 0); // ASCII, as the shape check ensured
+    return new ParsedToken(
+        header, known.keyMatcher(), signingInput, headerEnd + 1 - start, text.substring(payloadEnd + 1));
   }
 
-  private JWSHeader header(String encodedHeader) throws Refused {
-    JWSHeader header = headers.getIfPresent(encodedHeader);
-    if (header == null) {
+  private KnownHeader header(String encodedHeader) throws Refused {
+    KnownHeader known = headers.getIfPresent(encodedHeader);
+    if (known == null) {
+      JWSHeader header;
       try {
         header = JWSHeader.parse(new StrictBase64URL(encodedHeader));
       } catch (ParseException notAJwsHeader) {
@@ -250,9 +245,10 @@ public final class TokenVerifier {
       } catch (IllegalArgumentException notBase64Url) {
         throw new Refused(Reason.MALFORMED_TOKEN, "token header is not a valid JOSE header");
       }
-      headers.put(encodedHeader, header);
+      known = new KnownHeader(header, JWKMatcher.forJWSHeader(header));
+      headers.put(encodedHeader, known);
     }
-    return header;
+    return known;
   }
 
   /**
@@ -289,7 +285,9 @@ public final class TokenVerifier {
    */
   public Optional<Decision> checkSignature(ParsedToken parsed, SigningKeys.SigningKey key) {
     JWSHeader header = parsed.header();
-    if (!algorithms.contains(header.getAlgorithm()) || !JWKMatcher.forJWSHeader(header).matches(key.jwk())) {
+    if (!algorithms.contains(header.getAlgorithm())
+        || parsed.keyMatcher() == null
+        || !parsed.keyMatcher().matches(key.jwk())) {
       return Optional.of(Decision.deny(Reason.UNKNOWN_KEY,
           "token signing key (kid) cannot verify this token's algorithm"));
     }
@@ -309,12 +307,13 @@ public final class TokenVerifier {
   public Map<String, Object> claims(ParsedToken parsed) throws Refused {
     Map<String, Object> claims;
     try {
-      claims = CLAIMS_JSON.readValue(parsed.payload());
-    } catch (IOException | IllegalArgumentException notAJsonObject) {
+      ByteBuffer payload = parsed.payload();
+      claims = ClaimsJson.read(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
+    } catch (IllegalArgumentException notBase64Url) {
       claims = null;
     }
     if (claims == null) {
-      throw new Refused(Reason.MALFORMED_TOKEN, "token payload is not a JSON object");
+      throw new Refused(Reason.MALFORMED_TOKEN, "token payload is not a JSON object (or repeats a claim)");
     }
     return claims;
   }
@@ -322,11 +321,14 @@ public final class TokenVerifier {
   private Outcome checkClaims(ParsedToken parsed, SigningKeys.SigningKey key) {
     try {
       Map<String, Object> claims = claims(parsed);
-      Optional<Decision> refusal = checkRequiredClaims(claims)
-          .or(() -> checkLifetime(claims))
-          .or(() -> checkIssuer(claims, key));
-      return refusal.map(decision -> new Outcome(null, decision))
-          .orElseGet(() -> new Outcome(toVerifiedToken(claims, key), null));
+      Optional<Decision> refusal = checkRequiredClaims(claims);
+      if (refusal.isEmpty()) {
+        refusal = checkLifetime(claims);
+      }
+      if (refusal.isEmpty()) {
+        refusal = checkIssuer(claims, key);
+      }
+      return refusal.isPresent() ? new Outcome(null, refusal.get()) : new Outcome(toVerifiedToken(claims, key), null);
     } catch (Refused refused) {
       return refused.outcome;
     }
@@ -344,7 +346,7 @@ public final class TokenVerifier {
     if (number.doubleValue() < 0 || number.doubleValue() > MAX_NUMERIC_DATE) {
       return invalidClaim("token exp claim is out of range");
     }
-    for (String name : List.of("nbf", "iat")) {
+    for (String name : NOT_BEFORE_CLAIMS) {
       Object value = claims.get(name);
       if (claims.containsKey(name) && !(value instanceof Number n && Double.isFinite(n.doubleValue()))) {
         return invalidClaim("token " + name + " claim is not a number");
@@ -367,7 +369,7 @@ public final class TokenVerifier {
     if (now >= millis(claims.get("exp")) + skew) {
       return Optional.of(Decision.deny(Reason.EXPIRED, "token expired: acquire a new one"));
     }
-    for (String name : List.of("nbf", "iat")) {
+    for (String name : NOT_BEFORE_CLAIMS) {
       if (claims.get(name) instanceof Number && millis(claims.get(name)) > now + skew) {
         return Optional.of(Decision.deny(Reason.NOT_YET_VALID,
             "token is not valid yet (" + name + " is in the future beyond the allowed clock skew): check clocks"));
@@ -389,7 +391,7 @@ public final class TokenVerifier {
       return wrongIssuer("token has no iss claim string");
     }
     String tid = (String) claims.get("tid");
-    if (config.issuers().stream().noneMatch(template -> substitute(template, tid).equals(iss))) {
+    if (!isConfiguredIssuer(iss, tid)) {
       return wrongIssuer("token issuer (iss) is not one of the configured issuers for the token's tenant (tid): "
           + String.join(", ", config.issuers()));
     }
@@ -415,6 +417,15 @@ public final class TokenVerifier {
     return Optional.of(Decision.deny(Reason.WRONG_ISSUER, description));
   }
 
+  private boolean isConfiguredIssuer(String iss, String tid) {
+    for (String template : config.issuers()) {
+      if (substitute(template, tid).equals(iss)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static String substitute(String template, String tid) {
     return template.replace("{tenantid}", tid);
   }
@@ -425,26 +436,27 @@ public final class TokenVerifier {
    */
   public static VerifiedToken toVerifiedToken(Map<String, Object> claims, SigningKeys.SigningKey key) {
     String tid = (String) claims.get("tid");
-    String appId = string(claims.get("appid")).orElse(string(claims.get("azp")).orElse(null));
-    List<String> appIds = new ArrayList<>(2);
-    for (String name : List.of("appid", "azp")) {
-      string(claims.get(name)).ifPresent(id -> appIds.add(id.toLowerCase(Locale.ROOT)));
-    }
+    String appid = string(claims.get("appid"));
+    String azp = string(claims.get("azp"));
+    List<String> appIds = appid == null && azp == null ? List.of()
+        : appid == null ? List.of(azp.toLowerCase(Locale.ROOT))
+        : azp == null ? List.of(appid.toLowerCase(Locale.ROOT))
+        : List.of(appid.toLowerCase(Locale.ROOT), azp.toLowerCase(Locale.ROOT));
     boolean appOnly = "app".equals(claims.get("idtyp"))
         || !(claims.get("scp") instanceof String scp) || scp.isBlank();
     return new VerifiedToken(
         key,
         millis(claims.get("exp")),
-        new TokenIdentity(tid, appId, string(claims.get("oid")).orElse(null)),
+        new TokenIdentity(tid, appid != null ? appid : azp, string(claims.get("oid"))),
         tid.toLowerCase(Locale.ROOT),
         audiences(claims.get("aud")),
-        List.copyOf(appIds),
+        appIds,
         appOnly,
         amr(claims));
   }
 
-  private static Optional<String> string(Object value) {
-    return value instanceof String s ? Optional.of(s) : Optional.empty();
+  private static String string(Object value) {
+    return value instanceof String s ? s : null;
   }
 
   /** `aud` as a string or an array of strings; anything else is no audience. */
@@ -465,7 +477,13 @@ public final class TokenVerifier {
   }
 
   private static List<String> strings(List<?> values) {
-    return values.stream().filter(String.class::isInstance).map(String.class::cast).toList();
+    List<String> strings = new ArrayList<>(values.size());
+    for (Object value : values) {
+      if (value instanceof String string) {
+        strings.add(string);
+      }
+    }
+    return Collections.unmodifiableList(strings);
   }
 
   /** A check that refused the token. */

@@ -33,6 +33,7 @@ public final class VerifiedTokens {
   private static final ThreadLocal<Sha256> SHA256 = ThreadLocal.withInitial(Sha256::new);
 
   private final boolean enabled;
+  private final Clock clock;
   private final Cache<TokenHash, VerifiedToken> cache;
   private final SigningKeys signingKeys;
   private final LongAdder hits = new LongAdder();
@@ -42,6 +43,7 @@ public final class VerifiedTokens {
 
   public VerifiedTokens(long maxEntries, SigningKeys signingKeys, Clock clock) {
     this.enabled = maxEntries > 0;
+    this.clock = clock;
     this.signingKeys = signingKeys;
     this.cache =
         Caffeine.newBuilder()
@@ -72,6 +74,18 @@ public final class VerifiedTokens {
       token = null;
     }
     (token == null ? misses : hits).increment();
+    return token;
+  }
+
+  /**
+   * {@code token} (a cache hit) while it would still be in the cache: unexpired, and its signing key still current.
+   * Null for a null token, or one the cache would have dropped.
+   */
+  public VerifiedToken stillValid(VerifiedToken token) {
+    if (token == null || clock.millis() >= token.expiresAtMillis() || !signingKeys.isCurrent(token.signingKey())) {
+      return null;
+    }
+    hits.increment();
     return token;
   }
 

@@ -2,6 +2,7 @@ package dev.mfagateway.proxy;
 
 import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.auth.Decision;
+import dev.mfagateway.auth.LastVerifiedToken;
 import dev.mfagateway.auth.Reason;
 import dev.mfagateway.auth.TokenIdentity;
 import dev.mfagateway.auth.Verdict;
@@ -67,6 +68,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private final GatewayContext gateway;
   private final ResponseEncoder encoder;
   private final ArrayDeque<HttpObject> waiting = new ArrayDeque<>();
+  private final LastVerifiedToken lastToken = new LastVerifiedToken();
   private ChannelHandlerContext ctx;
   private Phase phase = Phase.IDLE;
   /** Set when a request head timed out while another exchange was under way: answered 408 once it ends. */
@@ -203,7 +205,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     CompletableFuture<Decision> verdict =
         gateway
             .authenticator()
-            .authenticate(head.headers().getAll(HttpHeaderNames.AUTHORIZATION), head.uri(), route.config())
+            .authenticate(
+                head.headers().getAll(HttpHeaderNames.AUTHORIZATION), head.uri(), route.config(), lastToken)
             .toCompletableFuture();
     if (verdict.isDone()) {
       decided(current, verdict.getNow(null), null);

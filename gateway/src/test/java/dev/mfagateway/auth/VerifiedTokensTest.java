@@ -22,12 +22,12 @@ import org.junit.jupiter.api.Test;
 
 /** The verified-token cache through the {@link Authenticator}: hits, expiry at `exp`, key removal, bounds. */
 class VerifiedTokensTest {
-  private static final RouteConfig ROUTE = TestConfigs.route();
+  static final RouteConfig ROUTE = TestConfigs.route();
 
-  private final TestIssuer issuer = TestIssuer.start();
-  private final MutableClock clock = MutableClock.atNow();
-  private SigningKeys keys;
-  private VerifiedTokens cache;
+  final TestIssuer issuer = TestIssuer.start();
+  final MutableClock clock = MutableClock.atNow();
+  SigningKeys keys;
+  VerifiedTokens cache;
   private Authenticator authenticator;
 
   @BeforeEach
@@ -35,7 +35,7 @@ class VerifiedTokensTest {
     startWithCapacity(1000);
   }
 
-  private void startWithCapacity(long maxEntries) throws Exception {
+  void startWithCapacity(long maxEntries) throws Exception {
     if (keys != null) {
       keys.close();
     }
@@ -52,8 +52,17 @@ class VerifiedTokensTest {
     issuer.close();
   }
 
-  private Decision decide(String token, RouteConfig route) throws Exception {
-    return authenticator.authenticate(List.of("Bearer " + token), "/", route).toCompletableFuture()
+  /** The connection each request comes on: a new one every time here, one for all in the subclass. */
+  LastVerifiedToken connection() {
+    return new LastVerifiedToken();
+  }
+
+  Decision decide(String token, RouteConfig route) throws Exception {
+    return decide(token, route, connection());
+  }
+
+  Decision decide(String token, RouteConfig route, LastVerifiedToken connection) throws Exception {
+    return authenticator.authenticate(List.of("Bearer " + token), "/", route, connection).toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
   }
 

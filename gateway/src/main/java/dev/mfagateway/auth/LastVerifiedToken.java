@@ -1,0 +1,24 @@
+package dev.mfagateway.auth;
+
+/**
+ * The token a connection's last request proved, with the `Authorization` value it came in. A keep-alive client sends
+ * the same value with every request, and comparing it with the last one costs a fraction of hashing it for the shared
+ * {@link VerifiedTokens}; what the shared cache would check (expiry, signing key still current) is checked all the
+ * same. One per connection; the value is kept until the connection closes or presents another token.
+ */
+public final class LastVerifiedToken {
+  private record Remembered(String authorization, VerifiedToken token) {}
+
+  /** Written by whichever thread finished the verdict (an HTTP client thread after a key fetch), read on the next. */
+  private volatile Remembered last;
+
+  /** The verified token, if {@code authorization} is exactly the value it came in. */
+  VerifiedToken matching(String authorization) {
+    Remembered remembered = last;
+    return remembered != null && remembered.authorization().equals(authorization) ? remembered.token() : null;
+  }
+
+  void remember(String authorization, VerifiedToken token) {
+    last = new Remembered(authorization, token);
+  }
+}
