@@ -48,8 +48,8 @@ import java.util.stream.Collectors;
  * {@link JWSVerifierFactory} (JWS only: no JWE). Unlike the processor, a header is parsed once, not once per token:
  * Entra's headers repeat for every token signed by the same key, and parsing one costs as much as the rest of the
  * verdict outside the RSA verification. {@code SignatureChecksAgreeWithNimbusTest} holds the two to the same answers.
- * The claims are checked afterwards, from the raw JSON, so that a claim of the wrong type or a JSON {@code null} gets
- * its own reason in the right order. Each check is also callable on its own, for `check-token`.
+ * The claims are checked afterwards, as {@link ClaimsJson} read them from the payload, so that a claim of the wrong type
+ * or a JSON {@code null} gets its own reason in the right order. Each check is also callable on its own, for `check-token`.
  */
 public final class TokenVerifier {
   /** Latest accepted `exp`: 9999-12-31T23:59:59Z. */
@@ -85,15 +85,15 @@ public final class TokenVerifier {
     }
   }
 
+  /** A parsed header, with the matcher a key must pass for it (null for an algorithm Nimbus cannot match). */
+  private record KnownHeader(JWSHeader header, JWKMatcher keyMatcher) {}
+
   private final AuthConfig config;
   private final Set<JWSAlgorithm> algorithms;
   private final SigningKeys signingKeys;
   private final Clock clock;
   private final JWSVerifierFactory verifiers;
   private final LoadingCache<SigningKeys.SigningKey, PublicKey> providerKeys;
-  /** A parsed header, with the matcher a key must pass for it (null for an algorithm Nimbus cannot match). */
-  private record KnownHeader(JWSHeader header, JWKMatcher keyMatcher) {}
-
   /** Parsed headers by their encoded form; bounded, so a flood of distinct headers only costs the parse it saves. */
   private final Cache<String, KnownHeader> headers =
       Caffeine.newBuilder().maximumSize(1024).executor(Runnable::run).build();
