@@ -50,9 +50,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link TokenVerifier} runs the signature steps of Nimbus's {@code DefaultJWTProcessor} itself (for speed), so this
  * table holds it to the processor's answers: each token is judged by our verifier (shape, header, `typ`, algorithm,
  * key by `kid`, signature) and by a {@link DefaultJWTProcessor} set up as the gateway would be (RS256 only, the
- * issuer's JWKS, `typ` JWT or absent, any claims), and each row states the answer both must give. The one intended
- * difference is RFC 7797's unencoded payload (`b64` false, with or without `crit`), which Nimbus accepts and the gateway
- * refuses: a JWT's payload is always base64url-encoded. Those rows state each side's answer.
+ * issuer's JWKS, `typ` JWT or absent, any claims), and each row states the answer both must give. The intended
+ * differences, which Nimbus accepts and the gateway refuses, are RFC 7797's unencoded payload (`b64` false, with or
+ * without `crit`: a JWT's payload is always base64url-encoded) and a header without `kid` (keys are selected by kid).
+ * Those rows state each side's answer.
  */
 class SignatureChecksAgreeWithNimbusTest {
   enum Answer { ACCEPT, REFUSE }
@@ -233,12 +234,16 @@ class SignatureChecksAgreeWithNimbusTest {
         () -> signed(header().customParam("zzz", 1).criticalParams(Set.of("zzz")), current));
     both(rows, Answer.REFUSE, "crit b64, b64 false, payload unencoded between the dots (RFC 7797 compact form)",
         SignatureChecksAgreeWithNimbusTest::unencodedPayloadInToken);
-    // The intended difference: Nimbus verifies over the unencoded payload; the gateway refuses b64 false outright.
+    // An intended difference: Nimbus verifies over the unencoded payload; the gateway refuses b64 false outright.
     // (Nimbus's SignedJWT.parse base64url-decodes the payload part whatever b64 says, so the token carries it encoded.)
     differs(rows, "crit b64, b64 false, signed over the unencoded payload, payload base64url-encoded in the token",
         Answer.REFUSE, Answer.ACCEPT, () -> unencodedPayloadSigned(unencodedPayloadHeader()));
     differs(rows, "b64 false without crit, signed over the unencoded payload (Nimbus does not insist on crit)",
         Answer.REFUSE, Answer.ACCEPT, () -> unencodedPayloadSigned(header().base64URLEncodePayload(false).build()));
+
+    // The gateway selects keys by kid only (SPEC §8: no kid is `unknown_key`); Nimbus tries every key of the JWKS.
+    differs(rows, "no kid, signed by the current key", Answer.REFUSE, Answer.ACCEPT,
+        () -> signed(header().keyID(null), current));
 
     // Header not a JWS header
     both(rows, Answer.REFUSE, "duplicate alg member in the header", () -> signedRaw(
