@@ -25,7 +25,8 @@ import java.util.function.ToDoubleFunction;
  * java -cp loadtest/target/benchmarks.jar dev.mfagateway.bench.VerdictCpuCost [provider...]
  * </pre>
  *
- * Without arguments it measures every provider (`accp`, `conscrypt`, `jdk`). Linux only (it reads /proc).
+ * Without arguments it measures every provider (`accp`, `conscrypt`, `jdk`), for the minimal test token and for one
+ * with the claims of an Entra access token. Linux only (it reads /proc).
  */
 public final class VerdictCpuCost {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -45,33 +46,41 @@ public final class VerdictCpuCost {
     System.out.printf("%-10s %18s %18s %18s %18s %13s %16s %16s%n", "provider", "raw RS256 verify",
         "uncached verdict", "cached", "cached, new conn.", "raw/uncached", "uncached/cached", "…/cached new");
     String[] providers = args.length > 0 ? args : new String[] {"accp", "conscrypt", "jdk"};
-    for (String provider : providers) {
-      VerdictBenchmark bench = new VerdictBenchmark();
-      bench.provider = provider;
-      bench.start();
-      try {
-        List<Round> rounds = new ArrayList<>();
-        for (int round = 0; round <= ROUNDS; round++) {
-          Round measured = new Round(
-              cost(bench::rawRs256Verify, 30_000),
-              cost(bench::uncachedVerdict, 30_000),
-              cost(bench::cachedVerdict, 500_000),
-              cost(bench::cachedVerdictNewConnection, 500_000));
-          if (round > 0) { // the first warms up
-            rounds.add(measured);
-          }
-        }
-        System.out.printf("%-10s %18s %18s %18s %18s %12.1f%% %15.1fx %15.1fx%n", provider,
-            both(rounds, r -> r.raw().thread(), r -> r.raw().process()),
-            both(rounds, r -> r.uncached().thread(), r -> r.uncached().process()),
-            both(rounds, r -> r.cached().thread(), r -> r.cached().process()),
-            both(rounds, r -> r.cachedNewConnection().thread(), r -> r.cachedNewConnection().process()),
-            100 * median(rounds, r -> r.raw().process() / r.uncached().process()),
-            median(rounds, r -> r.uncached().process() / r.cached().process()),
-            median(rounds, r -> r.uncached().process() / r.cachedNewConnection().process()));
-      } finally {
-        bench.stop();
+    for (String claims : List.of("minimal", "entra")) {
+      System.out.printf("token: %s claims%n", claims);
+      for (String provider : providers) {
+        measure(provider, claims);
       }
+    }
+  }
+
+  private static void measure(String provider, String claims) throws Exception {
+    VerdictBenchmark bench = new VerdictBenchmark();
+    bench.provider = provider;
+    bench.claims = claims;
+    bench.start();
+    try {
+      List<Round> rounds = new ArrayList<>();
+      for (int round = 0; round <= ROUNDS; round++) {
+        Round measured = new Round(
+            cost(bench::rawRs256Verify, 30_000),
+            cost(bench::uncachedVerdict, 30_000),
+            cost(bench::cachedVerdict, 500_000),
+            cost(bench::cachedVerdictNewConnection, 500_000));
+        if (round > 0) { // the first warms up
+          rounds.add(measured);
+        }
+      }
+      System.out.printf("%-10s %18s %18s %18s %18s %12.1f%% %15.1fx %15.1fx%n", provider,
+          both(rounds, r -> r.raw().thread(), r -> r.raw().process()),
+          both(rounds, r -> r.uncached().thread(), r -> r.uncached().process()),
+          both(rounds, r -> r.cached().thread(), r -> r.cached().process()),
+          both(rounds, r -> r.cachedNewConnection().thread(), r -> r.cachedNewConnection().process()),
+          100 * median(rounds, r -> r.raw().process() / r.uncached().process()),
+          median(rounds, r -> r.uncached().process() / r.cached().process()),
+          median(rounds, r -> r.uncached().process() / r.cachedNewConnection().process()));
+    } finally {
+      bench.stop();
     }
   }
 
