@@ -92,24 +92,12 @@ public final class Authenticator {
       return done(MALFORMED_TOKEN, authorizationValues, route);
     }
     long started = System.nanoTime();
-    VerifiedTokens.TokenHash hash = null;
-    VerifiedToken cached = null;
-    if (verifiedTokens.isEnabled()) {
-      cached = verifiedTokens.stillValid(last.matching(header));
-      if (cached == null) {
-        hash = VerifiedTokens.hash(header, extraction.tokenStart());
-        cached = verifiedTokens.get(hash);
-        if (cached != null) {
-          last.remember(header, cached);
-        }
-      }
-    }
-    if (cached != null) {
-      Decision decision = judge(cached, route);
+    CacheLookup lookup = lookUp(header, extraction.tokenStart(), last);
+    if (lookup.token() != null) {
+      Decision decision = judge(lookup.token(), route);
       recorder.validated(true, System.nanoTime() - started);
       return done(decision, authorizationValues, route);
     }
-    VerifiedTokens.TokenHash verifiedHash = hash;
     return verifier
         .verify(header, extraction.tokenStart(), route.signature())
         .thenApply(
@@ -118,8 +106,8 @@ public final class Authenticator {
               if (outcome.refusal() != null) {
                 decision = outcome.refusal();
               } else {
-                if (verifiedHash != null && outcome.token().signingKey() != null) {
-                  verifiedTokens.put(verifiedHash, outcome.token());
+                if (lookup.hash() != null && outcome.token().signingKey() != null) {
+                  verifiedTokens.put(lookup.hash(), outcome.token());
                   last.remember(header, outcome.token());
                 }
                 decision = judge(outcome.token(), route);
@@ -127,6 +115,26 @@ public final class Authenticator {
               recorder.validated(false, System.nanoTime() - started);
               return applyMode(decision, authorizationValues, route);
             });
+  }
+
+  /** What the caches hold for a token, and its hash when the shared cache was asked (null when caching is off). */
+  private record CacheLookup(VerifiedToken token, VerifiedTokens.TokenHash hash) {}
+
+  /** The connection's last token if it is this one, else the shared cache by the token's hash. */
+  private CacheLookup lookUp(String header, int tokenStart, LastVerifiedToken last) {
+    if (!verifiedTokens.isEnabled()) {
+      return new CacheLookup(null, null);
+    }
+    VerifiedToken remembered = verifiedTokens.stillValid(last.matching(header));
+    if (remembered != null) {
+      return new CacheLookup(remembered, null);
+    }
+    VerifiedTokens.TokenHash hash = VerifiedTokens.hash(header, tokenStart);
+    VerifiedToken cached = verifiedTokens.get(hash);
+    if (cached != null) {
+      last.remember(header, cached);
+    }
+    return new CacheLookup(cached, hash);
   }
 
   private Decision judge(VerifiedToken token, RouteConfig route) {
