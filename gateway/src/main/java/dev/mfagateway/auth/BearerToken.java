@@ -25,10 +25,6 @@ public final class BearerToken {
     static Extraction refused(Reason reason, String description) {
       return new Extraction(null, 0, false, Decision.deny(reason, description));
     }
-
-    public String token() {
-      return headerValue.substring(tokenStart);
-    }
   }
 
   public static Extraction extract(List<String> authorizationValues, String requestTarget) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -27,13 +28,9 @@ final class ClaimsJson {
   private ClaimsJson() {}
 
   /** The claims the verdict reads, or null when the payload is not one JSON object or repeats one of them. */
-  static Map<String, Object> read(byte[] payload) {
-    return read(payload, 0, payload.length);
-  }
-
-  /** As {@link #read(byte[])}, for the {@code length} bytes from {@code offset}. */
-  static Map<String, Object> read(byte[] payload, int offset, int length) {
-    try (JsonParser parser = JSON.createParser(payload, offset, length)) {
+  static Map<String, Object> read(ByteBuffer payload) {
+    try (JsonParser parser =
+        JSON.createParser(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining())) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }

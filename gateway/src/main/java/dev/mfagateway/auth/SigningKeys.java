@@ -159,10 +159,14 @@ public final class SigningKeys implements AutoCloseable {
     return current != null && current.get(key.kid()) == key;
   }
 
-  /** The key for {@code kid} among the keys loaded now, or null: what {@link #find} answers without waiting. */
-  public SigningKey current(String kid) {
+  /** The key for {@code kid} among the keys loaded now: what {@link #find} answers at once when it need not wait. */
+  public Lookup lookUpNow(String kid) {
     Map<String, SigningKey> current = keys;
-    return current == null ? null : current.get(kid);
+    if (current == null) {
+      return Lookup.missing(Reason.KEYS_UNAVAILABLE);
+    }
+    SigningKey key = current.get(kid);
+    return key != null ? Lookup.found(key) : Lookup.missing(Reason.UNKNOWN_KEY);
   }
 
   /**
@@ -170,31 +174,15 @@ public final class SigningKeys implements AutoCloseable {
    * flight or one was started on demand less than `jwks-min-refresh-interval` ago, up to `jwks-fetch-timeout`.
    */
   public CompletionStage<Lookup> find(String kid) {
-    Map<String, SigningKey> current = keys;
-    if (current == null) {
-      return CompletableFuture.completedFuture(Lookup.missing(Reason.KEYS_UNAVAILABLE));
-    }
-    SigningKey key = current.get(kid);
-    if (key != null) {
-      return CompletableFuture.completedFuture(Lookup.found(key));
-    }
-    CompletableFuture<Void> refresh = onDemandRefresh();
+    Lookup now = lookUpNow(kid);
+    CompletableFuture<Void> refresh = now.missing() == Reason.UNKNOWN_KEY ? onDemandRefresh() : null;
     if (refresh == null) {
-      return CompletableFuture.completedFuture(Lookup.missing(Reason.UNKNOWN_KEY));
+      return CompletableFuture.completedFuture(now);
     }
     return refresh
         .copy()
         .completeOnTimeout(null, fetchTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .thenApply(done -> lookupAfterRefresh(kid));
-  }
-
-  private Lookup lookupAfterRefresh(String kid) {
-    Map<String, SigningKey> current = keys;
-    if (current == null) {
-      return Lookup.missing(Reason.KEYS_UNAVAILABLE);
-    }
-    SigningKey key = current.get(kid);
-    return key != null ? Lookup.found(key) : Lookup.missing(Reason.UNKNOWN_KEY);
+        .thenApply(done -> lookUpNow(kid));
   }
 
   /** The fetch to wait for: the one in flight, a new one if the rate limit allows, or null. */

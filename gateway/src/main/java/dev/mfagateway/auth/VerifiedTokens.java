@@ -102,12 +102,10 @@ public final class VerifiedTokens {
     return new Stats(hits.sum(), misses.sum(), removals.sum(), cache.estimatedSize());
   }
 
-  /** The SHA-256 of a token's characters (ASCII, as the shape check ensured), without allocating a byte copy. */
-  public static TokenHash hash(String token) {
-    return hash(token, 0);
-  }
-
-  /** The hash of {@code text} from index {@code start} to its end. */
+  /**
+   * The SHA-256 of the token that starts at {@code start} in {@code text} and runs to its end (ASCII characters, as
+   * the shape check ensured), without allocating a byte copy.
+   */
   public static TokenHash hash(String text, int start) {
     return SHA256.get().hash(text, start);
   }

@@ -2,6 +2,7 @@ package dev.mfagateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -14,7 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ClaimsJsonTest {
 
   private static Map<String, Object> read(String json) {
-    return ClaimsJson.read(json.getBytes(StandardCharsets.UTF_8));
+    return ClaimsJson.read(ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
@@ -58,6 +59,6 @@ class ClaimsJsonTest {
   void refusesInvalidUtf8InAClaimItReads() {
     byte[] payload = "{\"tid\":\"t?\"}".getBytes(StandardCharsets.US_ASCII);
     payload[9] = (byte) 0xC3; // a lead byte followed by a quote, not a continuation byte
-    assertThat(ClaimsJson.read(payload)).isNull();
+    assertThat(ClaimsJson.read(ByteBuffer.wrap(payload))).isNull();
   }
 }

@@ -136,7 +136,7 @@ class SignatureChecksAgreeWithNimbusTest {
       return Judgement.refused(refused.decision().reason() + ": " + refused.decision().description());
     }
     String kid = parsed.header().getKeyID();
-    SigningKeys.SigningKey key = kid == null ? null : keys.current(kid);
+    SigningKeys.SigningKey key = kid == null ? null : keys.lookUpNow(kid).key();
     if (key == null) {
       return Judgement.refused("no loaded key for kid " + kid);
     }
