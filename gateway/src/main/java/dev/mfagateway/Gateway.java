@@ -69,7 +69,7 @@ public final class Gateway implements AutoCloseable {
       metrics.jwksKeys(keys.keyCount());
       metrics.jwksFetch(jwksOutcome(outcome));
     });
-    AuditLog audit = new AuditLog(AuditLog.AccessLog.valueOf(config.logging().accessLog().name()));
+    AuditLog audit = new AuditLog(config.logging().accessLog());
     GatewayServer server = new GatewayServer(config, authenticator, metrics, audit);
     AdminServer admin = new AdminServer(config.admin(), () -> server.isServing() && keys.isReady(), metrics);
     try {

@@ -1,13 +1,8 @@
 package dev.mfagateway;
 
-import dev.mfagateway.admin.AdminServer;
-import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.config.ConfigLoader;
 import dev.mfagateway.config.GatewayConfig;
 import dev.mfagateway.config.InvalidConfigException;
-import dev.mfagateway.proxy.GatewayServer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

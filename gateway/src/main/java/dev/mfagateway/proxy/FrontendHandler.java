@@ -692,9 +692,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     accessLogged = true;
     Decision verdict = decision;
     String decided = verdict != null ? verdict.verdict().label() : shapeRefusal != null ? Verdict.DENY.label() : null;
-    if (!gateway.audit().logsAccess(decided)) {
-      return;
-    }
     Reason reason = verdict != null ? verdict.reason() : shapeRefusal;
     gateway.audit().access(requestId, request == null ? null : request.method().name(),
         request == null ? null : request.uri(), status, System.nanoTime() - headReceived, bytesIn, bytesOut,

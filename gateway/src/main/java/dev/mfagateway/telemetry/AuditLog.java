@@ -1,5 +1,6 @@
 package dev.mfagateway.telemetry;
 
+import dev.mfagateway.config.LoggingConfig.AccessLog;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -18,9 +19,6 @@ public final class AuditLog {
   public static final String AUDIT_LOGGER = "audit";
   public static final String ACCESS_LOGGER = "access";
   static final int MAX_CLIENT_TEXT = 512;
-
-  /** Which requests get an access line: `all`, `refusals` (decision `deny` only) or `off`. */
-  public enum AccessLog { ALL, REFUSALS, OFF }
 
   private final Logger audit = LogManager.getLogger(AUDIT_LOGGER);
   private final Logger access = LogManager.getLogger(ACCESS_LOGGER);
@@ -70,7 +68,7 @@ public final class AuditLog {
   }
 
   /** Whether a request with this decision gets an access line (callers may skip gathering its fields if not). */
-  public boolean logsAccess(String decision) {
+  private boolean logsAccess(String decision) {
     return accessLog == AccessLog.ALL || (accessLog == AccessLog.REFUSALS && "deny".equals(decision));
   }
 

@@ -1,5 +1,6 @@
 package dev.mfagateway.telemetry;
 
+import dev.mfagateway.config.LoggingConfig.AccessLog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,7 +20,7 @@ class AuditLogTest {
   @Test
   void refusalLineHasExactlyTheSpecFields() throws Exception {
     try (CapturedLog log = new CapturedLog(AuditLog.AUDIT_LOGGER)) {
-      new AuditLog(AuditLog.AccessLog.ALL).refusal("req-1", "partner-center", "deny", "mfa_required",
+      new AuditLog(AccessLog.ALL).refusal("req-1", "partner-center", "deny", "mfa_required",
           "72f988bf-86f1-41af-91ab-2d7cd011db47", "app-1", "oid-1", "10.0.0.7", "curl/8.5.0");
 
       JsonNode line = single(log.lines());
@@ -42,7 +43,7 @@ class AuditLogTest {
   @Test
   void unknownIdentityIsWrittenAsNullNotOmittedOrInvented() throws Exception {
     try (CapturedLog log = new CapturedLog(AuditLog.AUDIT_LOGGER)) {
-      new AuditLog(AuditLog.AccessLog.ALL).refusal("req-2", "graph", "would_deny", "missing_token",
+      new AuditLog(AccessLog.ALL).refusal("req-2", "graph", "would_deny", "missing_token",
           null, null, null, "127.0.0.1", null);
 
       JsonNode line = single(log.lines());
@@ -57,7 +58,7 @@ class AuditLogTest {
   @Test
   void clientTextIsCutToTheLimit() throws Exception {
     try (CapturedLog log = new CapturedLog(AuditLog.AUDIT_LOGGER)) {
-      new AuditLog(AuditLog.AccessLog.ALL).refusal("r", "pc", "deny", "bad_signature", null, null, null,
+      new AuditLog(AccessLog.ALL).refusal("r", "pc", "deny", "bad_signature", null, null, null,
           "127.0.0.1", "x".repeat(10_000));
 
       assertThat(single(log.lines()).get("user_agent").asText()).hasSize(AuditLog.MAX_CLIENT_TEXT);
@@ -67,7 +68,7 @@ class AuditLogTest {
   @Test
   void accessLineHasThePathWithoutItsQueryAndNumbersAsNumbers() throws Exception {
     try (CapturedLog log = new CapturedLog(AuditLog.ACCESS_LOGGER)) {
-      new AuditLog(AuditLog.AccessLog.ALL).access("req-3", "GET", "/v1/customers?code=SECRET&x=1", 200,
+      new AuditLog(AccessLog.ALL).access("req-3", "GET", "/v1/customers?code=SECRET&x=1", 200,
           12_345_678, 10, 2048, "partner-center", "allow", "ok", "10.0.0.8");
 
       JsonNode line = single(log.lines());
@@ -90,7 +91,7 @@ class AuditLogTest {
   @Test
   void accessLogSettingChoosesWhichRequestsAreLogged() throws Exception {
     try (CapturedLog log = new CapturedLog(AuditLog.ACCESS_LOGGER)) {
-      for (AuditLog.AccessLog setting : AuditLog.AccessLog.values()) {
+      for (AccessLog setting : AccessLog.values()) {
         AuditLog audit = new AuditLog(setting);
         audit.access(setting + "-allow", "GET", "/", 200, 1, 0, 0, "pc", "allow", "ok", "c");
         audit.access(setting + "-would", "GET", "/", 200, 1, 0, 0, "pc", "would_deny", "mfa_required", "c");
