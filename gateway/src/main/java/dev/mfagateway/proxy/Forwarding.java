@@ -110,8 +110,8 @@ final class Forwarding {
   static ClientResponse clientResponse(
       HttpResponse upstream, String requestId, HttpVersion clientVersion, boolean bodiless, boolean keepAlive) {
     HttpHeaders headers = upstream.headers().copy();
+    removeHopByHop(headers); // before the length is looked at: a Connection header may have named Content-Length
     boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
-    removeHopByHop(headers);
     headers.set(Refusal.REQUEST_ID, requestId);
     boolean open = keepAlive;
     if (!bodiless && !hasLength) {

@@ -35,7 +35,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.util.ArrayDeque;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -541,7 +540,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   private void headTimeout() {
     startRecord();
-    requestId = UUID.randomUUID().toString();
+    requestId = Forwarding.newRequestId();
     gateway.metrics().httpRejection(HttpRejection.HEADER_TIMEOUT.ordinal());
     shapeRefusal = Reason.REQUEST_TIMEOUT;
     answer(

@@ -79,19 +79,31 @@ final class UpstreamPool implements AutoCloseable {
     return pool.acquire();
   }
 
-  /** Gives a healthy connection back for reuse. */
+  /**
+   * Gives a healthy connection back for reuse, reading again (a slow client may have paused it), so that an idle
+   * connection the upstream closes or writes to is noticed and closed at once.
+   */
   void release(Channel channel, URI upstream) {
     channel.pipeline().get(UpstreamHandler.class).detach();
-    FixedChannelPool pool = pools.get(new Key(upstream, channel.eventLoop()));
-    pool.release(channel);
+    channel.config().setAutoRead(true);
+    giveBack(channel, upstream);
   }
 
   /** Closes a connection that must not be reused and frees its place in the pool. */
   void discard(Channel channel, URI upstream) {
     channel.pipeline().get(UpstreamHandler.class).detach();
     channel.close();
+    giveBack(channel, upstream);
+  }
+
+  /** To its pool; once the pools are closed (shutdown), the connection is closed instead. */
+  private void giveBack(Channel channel, URI upstream) {
     FixedChannelPool pool = pools.get(new Key(upstream, channel.eventLoop()));
-    pool.release(channel);
+    if (pool == null) {
+      channel.close();
+    } else {
+      pool.release(channel);
+    }
   }
 
   @Override

@@ -115,6 +115,19 @@ class ForwardingTest {
     }
   }
 
+  /** An upstream that names Content-Length in Connection loses it as hop-by-hop; the client then gets chunked. */
+  @Test
+  void aResponseWhoseLengthWasHopByHopIsChunkedForTheClient() throws Exception {
+    try (RawClient client = gateway.client()) {
+      RawClient.Response first = client.send(get("/nominate-length")).read();
+      assertThat(first.status()).isEqualTo(200);
+      assertThat(first.header("content-length")).isNull();
+      assertThat(first.header("transfer-encoding")).isEqualTo("chunked");
+      assertThat(first.body()).isNotEmpty();
+      assertThat(client.send(get("/after")).read().status()).as("the connection is still framed").isEqualTo(200);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"/a%2Fb/../c?x=%20&y", "/a%0d%0aX:y", "//double//slash;param=1?q=%2e%2e&&=", "/%7Euser/./x"})
   void theRequestTargetIsForwardedByteForByte(String target) throws Exception {

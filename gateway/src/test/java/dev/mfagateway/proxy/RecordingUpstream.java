@@ -211,6 +211,9 @@ final class RecordingUpstream implements AutoCloseable {
         response.headers().set(HttpHeaderNames.UPGRADE, "h2c");
         response.headers().set("x-request-id", "upstream-made-this-up");
       }
+      if (uri.startsWith("/nominate-length")) {
+        response.headers().set(HttpHeaderNames.CONNECTION, "content-length");
+      }
       ctx.writeAndFlush(response);
     }
 
