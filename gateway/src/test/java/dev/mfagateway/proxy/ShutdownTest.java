@@ -3,6 +3,7 @@ package dev.mfagateway.proxy;
 import static dev.mfagateway.proxy.TestGateway.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.handler.codec.http.HttpRequest;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;
@@ -21,8 +22,8 @@ class ShutdownTest {
         RawClient idle = gateway.client()) {
       assertThat(idle.send(get("/warm")).read().status()).isEqualTo(200);
       busy.send(get("/gate"));
-      assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS)).isNotNull();
-      assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS).uri()).isEqualTo("/gate");
+      assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS)).extracting(HttpRequest::uri).isEqualTo("/warm");
+      assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS)).extracting(HttpRequest::uri).isEqualTo("/gate");
 
       CompletableFuture<Void> shutdown =
           CompletableFuture.runAsync(
@@ -55,7 +56,7 @@ class ShutdownTest {
     try (TestGateway gateway = TestGateway.start(config);
         RawClient busy = gateway.client()) {
       busy.send(get("/hang"));
-      assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS)).isNotNull();
+      assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS)).extracting(HttpRequest::uri).isEqualTo("/hang");
 
       long started = System.nanoTime();
       gateway.shutdown();

@@ -39,12 +39,8 @@ class TlsTest {
 
   @Test
   void theClientListenerServesTls12OrNewerWithThePemCertificate() throws Exception {
-    TestConfig config = new TestConfig();
-    config.listenerTls =
-        Optional.of(new TlsFiles(localhost.toTempCertChainPem().toPath(), localhost.toTempPrivateKeyPem().toPath()));
-    try (TestGateway gateway = TestGateway.start(config)) {
-      SSLContext trusting = SSLContext.getInstance("TLS");
-      trusting.init(null, ca.toTrustManagerFactory().getTrustManagers(), null);
+    try (TestGateway gateway = TestGateway.start(tlsListener())) {
+      SSLContext trusting = trustingTheCa();
       try (RawClient client = RawClient.tls(gateway.address(), trusting.getSocketFactory())) {
         RawClient.Response response = client.send(get("/secure")).read();
         assertThat(response.status()).isEqualTo(200);
@@ -62,12 +58,8 @@ class TlsTest {
 
   @Test
   void theClientListenerRefusesALegacyCbcSuite() throws Exception {
-    TestConfig config = new TestConfig();
-    config.listenerTls =
-        Optional.of(new TlsFiles(localhost.toTempCertChainPem().toPath(), localhost.toTempPrivateKeyPem().toPath()));
-    try (TestGateway gateway = TestGateway.start(config)) {
-      SSLContext trusting = SSLContext.getInstance("TLS");
-      trusting.init(null, ca.toTrustManagerFactory().getTrustManagers(), null);
+    try (TestGateway gateway = TestGateway.start(tlsListener())) {
+      SSLContext trusting = trustingTheCa();
       try (SSLSocket legacy =
           (SSLSocket) trusting.getSocketFactory().createSocket("127.0.0.1", gateway.address().getPort())) {
         legacy.setEnabledProtocols(new String[] {"TLSv1.2"});
@@ -82,31 +74,21 @@ class TlsTest {
   @Test
   void anHttpsUpstreamWithACertificateFromTheCaFileIsTrusted() throws Exception {
     try (RecordingUpstream upstream = new RecordingUpstream(serverContext(localhost))) {
-      TestConfig config = new TestConfig().route("/", upstream.uri("localhost"));
-      config.caFile = Optional.of(ca.toTempRootCertPem().toPath());
-      try (TestGateway gateway = TestGateway.start(config, upstream);
-          RawClient client = gateway.client()) {
-        RawClient.Response response = client.send(get("/over-tls")).read();
+      RawClient.Response response = getThroughGateway(upstream, true, "/over-tls");
 
-        assertThat(response.status()).isEqualTo(200);
-        assertThat(upstream.requests.get(0).headers().get("host")).isEqualTo("localhost:" + upstream.port());
-        assertThat(upstream.serverNames).containsExactly("localhost");
-      }
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(upstream.requests.get(0).headers().get("host")).isEqualTo("localhost:" + upstream.port());
+      assertThat(upstream.serverNames).containsExactly("localhost");
     }
   }
 
   @Test
   void anHttpsUpstreamWhoseCertificateNamesAnotherHostIs502() throws Exception {
     try (RecordingUpstream upstream = new RecordingUpstream(serverContext(otherHost))) {
-      TestConfig config = new TestConfig().route("/", upstream.uri("localhost"));
-      config.caFile = Optional.of(ca.toTempRootCertPem().toPath());
-      try (TestGateway gateway = TestGateway.start(config, upstream);
-          RawClient client = gateway.client()) {
-        RawClient.Response response = client.send(get("/wrong-name")).read();
+      RawClient.Response response = getThroughGateway(upstream, true, "/wrong-name");
 
-        assertThat(response.status()).isEqualTo(502);
-        assertThat(response.bodyText()).contains("\"reason\":\"upstream_unavailable\"");
-      }
+      assertThat(response.status()).isEqualTo(502);
+      assertThat(response.bodyText()).contains("\"reason\":\"upstream_unavailable\"");
       assertThat(upstream.receivedNoRequest()).isTrue();
     }
   }
@@ -114,12 +96,39 @@ class TlsTest {
   @Test
   void anHttpsUpstreamSignedByAnUntrustedCaIs502() throws Exception {
     try (RecordingUpstream upstream = new RecordingUpstream(serverContext(localhost))) {
-      TestConfig config = new TestConfig().route("/", upstream.uri("localhost"));
-      try (TestGateway gateway = TestGateway.start(config, upstream);
-          RawClient client = gateway.client()) {
-        assertThat(client.send(get("/untrusted")).read().status()).isEqualTo(502);
-      }
+      assertThat(getThroughGateway(upstream, false, "/untrusted").status()).isEqualTo(502);
       assertThat(upstream.receivedNoRequest()).isTrue();
+    }
+  }
+
+  /** A config whose client listener serves TLS with the `localhost` certificate. */
+  private static TestConfig tlsListener() throws Exception {
+    TestConfig config = new TestConfig();
+    config.listenerTls =
+        Optional.of(new TlsFiles(localhost.toTempCertChainPem().toPath(), localhost.toTempPrivateKeyPem().toPath()));
+    return config;
+  }
+
+  /** A client-side TLS context that trusts only the test CA. */
+  private static SSLContext trustingTheCa() throws Exception {
+    SSLContext trusting = SSLContext.getInstance("TLS");
+    trusting.init(null, ca.toTrustManagerFactory().getTrustManagers(), null);
+    return trusting;
+  }
+
+  /**
+   * One GET of {@code target} through a gateway whose only route is the HTTPS {@code upstream}, named `localhost`;
+   * with {@code caFile}, the test CA is the gateway's `ca-file`. The gateway is closed before this returns.
+   */
+  private static RawClient.Response getThroughGateway(RecordingUpstream upstream, boolean caFile, String target)
+      throws Exception {
+    TestConfig config = new TestConfig().route("/", upstream.uri("localhost"));
+    if (caFile) {
+      config.caFile = Optional.of(ca.toTempRootCertPem().toPath());
+    }
+    try (TestGateway gateway = TestGateway.start(config, upstream);
+        RawClient client = gateway.client()) {
+      return client.send(get(target)).read();
     }
   }
 

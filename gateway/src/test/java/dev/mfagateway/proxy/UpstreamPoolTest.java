@@ -4,6 +4,7 @@ import static dev.mfagateway.proxy.TestGateway.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.handler.codec.http.HttpRequest;
 import java.io.EOFException;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -24,7 +25,7 @@ class UpstreamPoolTest {
         RawClient first = gateway.client();
         RawClient second = gateway.client()) {
       first.send(get("/gate"));
-      assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS)).isNotNull();
+      assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS)).extracting(HttpRequest::uri).isEqualTo("/gate");
       second.send(get("/queued"));
 
       gateway.upstream.gate.complete(null);
