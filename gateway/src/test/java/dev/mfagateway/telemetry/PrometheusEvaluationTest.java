@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -117,11 +118,15 @@ class PrometheusEvaluationTest {
         ProjectFiles.RULES);
   }
 
+  private final AtomicReference<Throwable> trafficFailure = new AtomicReference<>();
+  private volatile boolean stopping;
+
   @AfterAll
   void stop() throws Exception {
     if (prometheus != null) {
       prometheus.close();
     }
+    stopping = true;
     if (traffic != null) {
       traffic.shutdownNow();
       traffic.awaitTermination(10, TimeUnit.SECONDS);
@@ -131,6 +136,7 @@ class PrometheusEvaluationTest {
         part.close();
       }
     }
+    assertThat(trafficFailure.get()).as("every background request got the status it expected").isNull();
   }
 
   @Test
@@ -255,6 +261,16 @@ class PrometheusEvaluationTest {
     }
   }
 
+  /**
+   * A background traffic round that got an unexpected answer. The rounds keep running (a thrown error would cancel the
+   * repetition); the first failure fails the class when it stops. Failures while stopping are the stop itself.
+   */
+  private void trafficFailed(Throwable failure) {
+    if (!stopping) {
+      trafficFailure.compareAndSet(null, failure);
+    }
+  }
+
   /** Each query is polled until it has data; parse errors fail at once. Returns those that never got data. */
   private List<String> queriesWithoutData(List<DashboardQueries.Query> queries) throws Exception {
     List<String> failures = new ArrayList<>();
@@ -292,7 +308,7 @@ class PrometheusEvaluationTest {
       raw("GET /pc/ HTTP/1.1\r\nHost: gw\r\nHost: other\r\n\r\n", 400);
       raw("GET /elsewhere HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + allowedToken + "\r\n\r\n", 404);
     } catch (Exception | AssertionError e) {
-      e.printStackTrace();
+      trafficFailed(e);
     }
   }
 
@@ -304,7 +320,7 @@ class PrometheusEvaluationTest {
       assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
       assertThat(second.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     } catch (Exception | AssertionError e) {
-      e.printStackTrace();
+      trafficFailed(e);
     }
   }
 
@@ -313,7 +329,7 @@ class PrometheusEvaluationTest {
     try {
       raw("GET /pc/ HTTP/1.1\r\nHost: gw\r\n", 408);
     } catch (Exception | AssertionError e) {
-      e.printStackTrace();
+      trafficFailed(e);
     }
   }
 
