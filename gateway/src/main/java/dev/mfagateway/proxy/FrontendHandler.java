@@ -193,10 +193,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       // No reason of SPEC §8 names "no route"; the path is what is wrong with the request, so it is `bad_http`.
       gateway.metrics().httpRejection(HttpRejection.NO_ROUTE.ordinal());
       shapeRefusal = Reason.BAD_HTTP;
-      answer(
-          Refusal.of(
-              HttpResponseStatus.NOT_FOUND, Reason.BAD_HTTP, "no route for this path", requestId,
-              !keepAlive, ctx.alloc()));
+      answer(refusal(HttpResponseStatus.NOT_FOUND, Reason.BAD_HTTP, "no route for this path", !keepAlive));
       return;
     }
     phase = Phase.DECIDING;
@@ -223,9 +220,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       LOG.error("verdict failed for request {}: {}", requestId, error == null ? "no decision" : error.getClass());
       recordDecision(Decision.deny(Reason.KEYS_UNAVAILABLE, "the verdict could not be reached"));
       answer(
-          Refusal.of(
-              HttpResponseStatus.SERVICE_UNAVAILABLE, Reason.KEYS_UNAVAILABLE,
-              "the verdict could not be reached: retry later", requestId, !keepAlive, ctx.alloc()));
+          refusal(HttpResponseStatus.SERVICE_UNAVAILABLE, Reason.KEYS_UNAVAILABLE,
+              "the verdict could not be reached: retry later", !keepAlive));
       process();
       return;
     }
@@ -346,9 +342,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     dropUpstream();
     upstreamOutcome(StatusClass.TIMEOUT);
     answer(
-        Refusal.of(
-            HttpResponseStatus.GATEWAY_TIMEOUT, Reason.UPSTREAM_TIMEOUT,
-            "the upstream did not answer within upstream.response-timeout", requestId, !keepAlive, ctx.alloc()));
+        refusal(HttpResponseStatus.GATEWAY_TIMEOUT, Reason.UPSTREAM_TIMEOUT,
+            "the upstream did not answer within upstream.response-timeout", !keepAlive));
     process();
   }
 
@@ -486,12 +481,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
             ? "TLS with the upstream failed"
             : "the upstream refused, reset or closed the connection";
     LOG.debug("upstream unavailable for request {}: {}", requestId, cause.toString());
-    return Refusal.of(
-        HttpResponseStatus.BAD_GATEWAY, Reason.UPSTREAM_UNAVAILABLE, description, requestId,
-        !keepAlive || awaitsContinue(), ctx.alloc());
+    return refusal(
+        HttpResponseStatus.BAD_GATEWAY, Reason.UPSTREAM_UNAVAILABLE, description, !keepAlive || awaitsContinue());
   }
 
   /** The gateway answers the current request itself; the rest of its body is dropped. */
+  /** A refusal of this request; {@code close} ends the connection after it. */
+  private FullHttpResponse refusal(HttpResponseStatus status, Reason reason, String description, boolean close) {
+    return Refusal.of(status, reason, description, requestId, close, ctx.alloc());
+  }
+
   private void answer(FullHttpResponse response) {
     responseStarted = true;
     boolean closing = !HttpUtil.isKeepAlive(response);
@@ -516,7 +515,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     gateway.metrics().httpRejection(problem.kind().ordinal());
     shapeRefusal = problem.reason();
     keepAlive = false;
-    answer(Refusal.of(problem.status(), problem.reason(), problem.description(), requestId, true, ctx.alloc()));
+    answer(refusal(problem.status(), problem.reason(), problem.description(), true));
   }
 
   /** Both directions are complete: the next request may begin. */
@@ -544,9 +543,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     gateway.metrics().httpRejection(HttpRejection.HEADER_TIMEOUT.ordinal());
     shapeRefusal = Reason.REQUEST_TIMEOUT;
     answer(
-        Refusal.of(
-            HttpResponseStatus.REQUEST_TIMEOUT, Reason.REQUEST_TIMEOUT,
-            "request headers not complete within limits.header-timeout", requestId, true, ctx.alloc()));
+        refusal(HttpResponseStatus.REQUEST_TIMEOUT, Reason.REQUEST_TIMEOUT,
+            "request headers not complete within limits.header-timeout", true));
   }
 
   @Override
