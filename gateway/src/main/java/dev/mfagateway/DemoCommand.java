@@ -66,6 +66,7 @@ final class DemoCommand {
           routes = [{ name = partner-center, path-prefix = "/", upstream = "%s", audiences = ["%s"] }]
           auth { jwks-uri = "%s", allowed-tenants = ["%s"], cpv-app-ids = ["%s"] }
           logging.access-log = all
+          compliance.users = hashed
         }
         """
             .formatted(upstream.uri(), DemoIssuer.AUDIENCE, issuer.jwksUri(), TENANT, CPV_APP));
@@ -103,9 +104,17 @@ final class DemoCommand {
       out.println("curl -i " + base + path + " -H 'Authorization: Bearer " + c.token() + "'");
       out.println("#   " + response.body().strip());
     }
+    HttpResponse<Void> noToken =
+        client.send(
+            HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.discarding());
     out.println();
-    out.println("# no token at all -> 401 missing_token");
+    out.println("# no token at all -> " + noToken.statusCode() + " missing_token");
     out.println("curl -i " + base + path);
+    String admin = "http://127.0.0.1:" + gateway.adminAddress().getPort();
+    out.println();
+    out.println("The compliance report already holds these calls (which apps still call without MFA, per tenant):");
+    out.println("  open " + admin + "/compliance.html   or   curl -s " + admin + "/compliance");
     out.println();
     out.println("Ctrl-C stops the demo.");
   }

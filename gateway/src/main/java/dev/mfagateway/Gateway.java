@@ -6,6 +6,10 @@ import dev.mfagateway.auth.Reason;
 import dev.mfagateway.auth.SigningKeys;
 import dev.mfagateway.auth.Verdict;
 import dev.mfagateway.auth.VerifiedTokens;
+import dev.mfagateway.compliance.ComplianceReport;
+import dev.mfagateway.compliance.ComplianceSeries;
+import dev.mfagateway.compliance.StateFile;
+import dev.mfagateway.config.ComplianceConfig;
 import dev.mfagateway.config.GatewayConfig;
 import dev.mfagateway.config.RouteConfig;
 import dev.mfagateway.proxy.GatewayServer;
@@ -34,6 +38,8 @@ public final class Gateway implements AutoCloseable {
   private final GatewayServer server;
   private final AdminServer admin;
   private final GatewayMetrics metrics;
+  private final ComplianceReport compliance;
+  private final ReportSaver saver;
   private final CompletionStage<Void> firstKeyFetch;
 
   private Gateway(
@@ -41,22 +47,35 @@ public final class Gateway implements AutoCloseable {
       GatewayServer server,
       AdminServer admin,
       GatewayMetrics metrics,
+      ComplianceReport compliance,
+      ReportSaver saver,
       CompletionStage<Void> firstKeyFetch) {
     this.authenticator = authenticator;
     this.server = server;
     this.admin = admin;
     this.metrics = metrics;
+    this.compliance = compliance;
+    this.saver = saver;
     this.firstKeyFetch = firstKeyFetch;
   }
 
   /** Starts fetching keys, then binds the admin and proxy listeners; nothing is left running when it throws. */
   public static Gateway start(GatewayConfig config)
       throws IOException, GeneralSecurityException, InterruptedException {
-    return start(config, Clock.SYSTEM);
+    return start(config, Clock.SYSTEM, java.time.Clock.systemUTC());
   }
 
   /** {@link #start(GatewayConfig)} with the clock the metrics measure ages by (tests age the key gauge with it). */
   public static Gateway start(GatewayConfig config, Clock metricsClock)
+      throws IOException, GeneralSecurityException, InterruptedException {
+    return start(config, metricsClock, java.time.Clock.systemUTC());
+  }
+
+  /**
+   * {@link #start(GatewayConfig, Clock)} with the clock the compliance report buckets calls by (tests roll its windows
+   * over with it).
+   */
+  public static Gateway start(GatewayConfig config, Clock metricsClock, java.time.Clock reportClock)
       throws IOException, GeneralSecurityException, InterruptedException {
     GatewayMetrics metrics = newMetrics(config, metricsClock);
     Authenticator authenticator = Authenticator.create(config.auth(), metrics::tokenValidation);
@@ -70,18 +89,25 @@ public final class Gateway implements AutoCloseable {
       metrics.jwksFetch(jwksOutcome(outcome));
     });
     AuditLog audit = new AuditLog(config.logging().accessLog());
-    GatewayServer server = new GatewayServer(config, authenticator, metrics, audit);
-    AdminServer admin = new AdminServer(config.admin(), () -> server.isServing() && keys.isReady(), metrics);
+    ComplianceReport compliance = ComplianceReport.create(config.compliance(), reportClock);
+    ReportSaver saver = ReportSaver.start(config.compliance().stateFile().map(StateFile::new), compliance);
+    if (config.compliance().exportSeries() != ComplianceConfig.ExportSeries.OFF) {
+      metrics.registerCollector(new ComplianceSeries(compliance, config.compliance().exportSeries()));
+    }
+    GatewayServer server = new GatewayServer(config, authenticator, metrics, audit, compliance);
+    AdminServer admin = new AdminServer(config.admin(), () -> server.isServing() && keys.isReady(), metrics,
+        compliance, ReportSaver.replicaName());
     try {
       admin.start();
       server.start();
     } catch (IOException | GeneralSecurityException | InterruptedException | RuntimeException e) {
       admin.close();
       keys.close();
+      saver.close();
       metrics.close();
       throw e;
     }
-    return new Gateway(authenticator, server, admin, metrics, keys.start());
+    return new Gateway(authenticator, server, admin, metrics, compliance, saver, keys.start());
   }
 
   /**
@@ -129,6 +155,10 @@ public final class Gateway implements AutoCloseable {
     return authenticator;
   }
 
+  public ComplianceReport compliance() {
+    return compliance;
+  }
+
   /** Completes when the first key fetch ended, whatever its outcome; {@link #isReady()} then says whether it worked. */
   public CompletionStage<Void> firstKeyFetch() {
     return firstKeyFetch;
@@ -147,6 +177,7 @@ public final class Gateway implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     server.shutdown();
+    saver.close();
     admin.close();
     authenticator.signingKeys().close();
     metrics.close();

@@ -52,7 +52,8 @@ class CheckTokenCommandTest {
             Duration.ofSeconds(60)),
         new Limits(8192, 32768, Duration.ofSeconds(10), Duration.ofSeconds(60), 10_000),
         new ServerConfig(0, Duration.ofSeconds(10)),
-        new ComplianceConfig(100),
+        new ComplianceConfig(100, ComplianceConfig.Users.OFF, Optional.empty(), Optional.empty(),
+            ComplianceConfig.ExportSeries.TENANTS),
         new LoggingConfig(LoggingConfig.AccessLog.REFUSALS));
   }
 

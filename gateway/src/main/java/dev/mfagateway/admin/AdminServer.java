@@ -1,5 +1,10 @@
 package dev.mfagateway.admin;
 
+import dev.mfagateway.compliance.ComplianceReport;
+import dev.mfagateway.compliance.ReportJson;
+import dev.mfagateway.compliance.ReportPage;
+import dev.mfagateway.compliance.ReportView;
+import dev.mfagateway.compliance.Window;
 import dev.mfagateway.config.Endpoint;
 import dev.mfagateway.telemetry.GatewayMetrics;
 import io.netty.bootstrap.ServerBootstrap;
@@ -29,13 +34,16 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * The admin listener (`gateway.admin`): `/healthz` (200 while the process serves), `/readyz` (200 only while
  * {@code readiness} says so, 503 otherwise) and `/metrics` (Prometheus text 0.0.4, or OpenMetrics when the `Accept`
- * header asks for it). Anything else is 404. Small requests only; one event-loop thread of its own.
+ * header asks for it), `/compliance[?window=all|1h|24h]` (JSON) and `/compliance.html` (the same as a page). Anything
+ * else is 404. Small requests only; one event-loop thread of its own.
  */
 public final class AdminServer implements AutoCloseable {
   private static final int MAX_REQUEST = 16 * 1024;
@@ -43,13 +51,23 @@ public final class AdminServer implements AutoCloseable {
   private final Endpoint endpoint;
   private final BooleanSupplier readiness;
   private final GatewayMetrics metrics;
+  private final ComplianceReport compliance;
+  private final String replica;
   private MultiThreadIoEventLoopGroup group;
   private Channel listener;
 
-  public AdminServer(Endpoint endpoint, BooleanSupplier readiness, GatewayMetrics metrics) {
+  /** {@code replica} names this process on the compliance page (each replica reports its own share). */
+  public AdminServer(
+      Endpoint endpoint,
+      BooleanSupplier readiness,
+      GatewayMetrics metrics,
+      ComplianceReport compliance,
+      String replica) {
     this.endpoint = endpoint;
     this.readiness = readiness;
     this.metrics = metrics;
+    this.compliance = compliance;
+    this.replica = replica;
   }
 
   public synchronized void start() throws InterruptedException {
@@ -96,7 +114,8 @@ public final class AdminServer implements AutoCloseable {
         respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request\n", false);
         return;
       }
-      String path = new QueryStringDecoder(request.uri()).path();
+      QueryStringDecoder target = new QueryStringDecoder(request.uri());
+      String path = target.path();
       boolean get = request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
       switch (path) {
         case "/healthz" -> answer(ctx, request, get, HttpResponseStatus.OK, "text/plain", "ok\n");
@@ -114,7 +133,27 @@ public final class AdminServer implements AutoCloseable {
             answer(ctx, request, false, HttpResponseStatus.OK, "text/plain", "");
           }
         }
+        case "/compliance", "/compliance.html" -> complianceReport(ctx, request, get, path, target);
         default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n", true);
+      }
+    }
+
+    /** The report, computed on this (admin) event loop: memory reads only, no I/O. */
+    private void complianceReport(
+        ChannelHandlerContext ctx, FullHttpRequest request, boolean get, String path, QueryStringDecoder target) {
+      List<String> windows = target.parameters().getOrDefault("window", List.of(Window.ALL.parameter()));
+      Optional<Window> window = windows.size() == 1 ? Window.fromParameter(windows.get(0)) : Optional.empty();
+      if (!get || window.isEmpty()) {
+        answer(ctx, request, get, HttpResponseStatus.BAD_REQUEST, "text/plain",
+            "window must be one of all, 1h, 24h (e.g. /compliance?window=24h)\n");
+        return;
+      }
+      ReportView report = compliance.view(window.get());
+      if (path.equals("/compliance")) {
+        respond(ctx, request, HttpResponseStatus.OK, "application/json", ReportJson.render(report, replica), true);
+      } else {
+        respond(ctx, request, HttpResponseStatus.OK, "text/html; charset=utf-8", ReportPage.render(report, replica),
+            true);
       }
     }
 

@@ -18,7 +18,8 @@ public final class AccessPolicy {
     this.config = config;
   }
 
-  public Decision decide(VerifiedToken token, RouteConfig route) {
+  /** The decision on {@code token} for {@code route}, attributed as a call of {@code kind} (null: not attributed). */
+  public Decision decide(VerifiedToken token, RouteConfig route, CallKind kind) {
     Optional<Decision> refusal = checkTenant(token);
     if (refusal.isEmpty()) {
       refusal = checkTokenKind(token, route);
@@ -26,11 +27,26 @@ public final class AccessPolicy {
     if (refusal.isEmpty()) {
       refusal = checkMfa(token, route);
     }
-    return refusal.isPresent() ? refusal.get() : Decision.allow(token.identity());
+    return refusal.isPresent() ? refusal.get().attributedAs(kind) : Decision.allow(token.identity(), kind);
+  }
+
+  /** The kind of call, whatever the route requires: MFA counts as proven only as {@link #checkMfa} would accept it. */
+  public CallKind kindOf(VerifiedToken token) {
+    if (token.appOnly()) {
+      return isCpvApp(token.appIdsLowerCase()) ? CallKind.CPV_APP_ONLY : CallKind.APP_ONLY;
+    }
+    VerifiedToken.Amr amr = token.amr();
+    return amr.form() == VerifiedToken.Amr.Form.ARRAY && provesMfa(amr.methods())
+        ? CallKind.USER_MFA
+        : CallKind.USER_NO_MFA;
+  }
+
+  public boolean tenantAllowed(VerifiedToken token) {
+    return config.allowedTenants().contains(token.tenantLowerCase());
   }
 
   public Optional<Decision> checkTenant(VerifiedToken token) {
-    if (config.allowedTenants().contains(token.tenantLowerCase())) {
+    if (tenantAllowed(token)) {
       return Optional.empty();
     }
     return Optional.of(Decision.deny(Reason.TENANT_NOT_ALLOWED,

@@ -138,8 +138,17 @@ public final class Authenticator {
   }
 
   private Decision judge(VerifiedToken token, RouteConfig route) {
+    CallKind kind = attribution(token);
     var wrongAudience = verifier.checkAudience(token, route);
-    return wrongAudience.isPresent() ? wrongAudience.get() : policy.decide(token, route);
+    return wrongAudience.isPresent() ? wrongAudience.get().attributedAs(kind) : policy.decide(token, route, kind);
+  }
+
+  /**
+   * The call kind the compliance report counts the token's call as. A token whose signature was left to the upstream
+   * (a `claims-only` route) counts only for the partner's own tenants: anyone can write such claims (SPEC §7).
+   */
+  private CallKind attribution(VerifiedToken token) {
+    return token.signingKey() == null && !policy.tenantAllowed(token) ? null : policy.kindOf(token);
   }
 
   private static CompletionStage<Decision> done(

@@ -32,6 +32,10 @@ import java.util.stream.Collectors;
 public final class ConfigLoader {
   private static final Map<String, Mode> MODES = byName(Mode.values(), Mode::configName);
   private static final Map<String, SignatureMode> SIGNATURES = byName(SignatureMode.values(), SignatureMode::configName);
+  private static final Map<String, ComplianceConfig.Users> USERS =
+      byName(ComplianceConfig.Users.values(), ComplianceConfig.Users::configName);
+  private static final Map<String, ComplianceConfig.ExportSeries> EXPORT_SERIES =
+      byName(ComplianceConfig.ExportSeries.values(), ComplianceConfig.ExportSeries::configName);
   private static final Map<String, LoggingConfig.AccessLog> ACCESS_LOGS =
       byName(LoggingConfig.AccessLog.values(), LoggingConfig.AccessLog::configName);
   private static final List<String> ALGORITHMS =
@@ -101,13 +105,13 @@ public final class ConfigLoader {
     UpstreamConfig upstream = upstream(reader);
     Limits limits = limits(reader);
     ServerConfig server = server(reader);
-    Integer topK = reader.integer("gateway.compliance.top-k", 1, 10_000);
+    ComplianceConfig compliance = compliance(reader);
     LoggingConfig.AccessLog accessLog = reader.choice("gateway.logging.access-log", ACCESS_LOGS);
     if (!problems.isEmpty()) {
       throw new InvalidConfigException(problems.lines());
     }
     return new GatewayConfig(listen, admin, mode, routes, auth, upstream, limits, server,
-        new ComplianceConfig(topK), new LoggingConfig(accessLog));
+        compliance, new LoggingConfig(accessLog));
   }
 
   /** System properties read afresh on every load (Typesafe Config caches its own copy). */
@@ -279,6 +283,51 @@ public final class ConfigLoader {
     Integer threads = r.integer("gateway.server.event-loop-threads", 0, 1024);
     Duration grace = r.duration("gateway.server.shutdown-grace", ZERO, Duration.ofMinutes(10));
     return r.failedSince(mark) ? null : new ServerConfig(threads, grace);
+  }
+
+  private static ComplianceConfig compliance(ConfigReader r) {
+    int mark = r.mark();
+    String c = "gateway.compliance.";
+    Integer topK = r.integer(c + "top-k", 1, 1_000);
+    ComplianceConfig.Users users = r.choice(c + "users", USERS);
+    Optional<Path> saltFile = r.optional(c + "user-salt-file", path -> nonEmptyFile(r, path));
+    Optional<Path> stateFile = r.optional(c + "state-file", path -> writableFile(r, path));
+    ComplianceConfig.ExportSeries series = r.choice(c + "export-series", EXPORT_SERIES);
+    return r.failedSince(mark) ? null : new ComplianceConfig(topK, users, saltFile, stateFile, series);
+  }
+
+  private static Path nonEmptyFile(ConfigReader r, String path) {
+    Path file = r.readableFile(path);
+    try {
+      if (file != null && Files.size(file) == 0) {
+        r.problem(path, "file is empty: " + file);
+        return null;
+      }
+    } catch (java.io.IOException e) {
+      r.problem(path, "file not readable: " + file);
+      return null;
+    }
+    return file;
+  }
+
+  /** A file the gateway writes: it need not exist yet, but its directory must, and be writable. */
+  private static Path writableFile(ConfigReader r, String path) {
+    String name = r.string(path);
+    if (name == null) {
+      return null;
+    }
+    Path file = Path.of(name).toAbsolutePath();
+    Path directory = file.getParent();
+    if (name.isBlank() || directory == null || !Files.isDirectory(directory)) {
+      r.problem(path, "directory not found for " + file);
+    } else if (!Files.isWritable(directory)) {
+      r.problem(path, "directory not writable: " + directory);
+    } else if (Files.isDirectory(file)) {
+      r.problem(path, "is a directory, not a file: " + file);
+    } else {
+      return file;
+    }
+    return null;
   }
 
   private static List<String> nonEmpty(ConfigReader r, String path, List<String> values) {

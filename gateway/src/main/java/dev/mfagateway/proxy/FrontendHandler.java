@@ -645,10 +645,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     accessLogged = false;
   }
 
-  /** Counts the verdict on the route; a refusal (or a report-only `would_deny`) also gets its audit line. */
+  /**
+   * Counts the verdict on the route and in the compliance report; a refusal (or a report-only `would_deny`) also gets
+   * its audit line.
+   */
   private void recordDecision(Decision verdict) {
     decision = verdict;
     route.meters().decision(verdict.verdict().ordinal(), verdict.reason().ordinal());
+    gateway.compliance().record(verdict);
     if (verdict.verdict() != Verdict.ALLOW) {
       TokenIdentity who = verdict.identity();
       gateway.audit().refusal(requestId, route.config().name(), verdict.verdict().label(),

@@ -1,6 +1,7 @@
 package dev.mfagateway.proxy;
 
 import dev.mfagateway.auth.Authenticator;
+import dev.mfagateway.compliance.ComplianceReport;
 import dev.mfagateway.config.GatewayConfig;
 import dev.mfagateway.telemetry.AuditLog;
 import dev.mfagateway.telemetry.GatewayMetrics;
@@ -14,6 +15,7 @@ record GatewayContext(
     UpstreamPool upstreams,
     GatewayMetrics metrics,
     AuditLog audit,
+    ComplianceReport compliance,
     boolean clientTls,
     BooleanSupplier drainingFlag) {
 

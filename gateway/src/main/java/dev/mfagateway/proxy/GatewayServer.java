@@ -1,6 +1,7 @@
 package dev.mfagateway.proxy;
 
 import dev.mfagateway.auth.Authenticator;
+import dev.mfagateway.compliance.ComplianceReport;
 import dev.mfagateway.config.GatewayConfig;
 import dev.mfagateway.config.Limits;
 import dev.mfagateway.config.Listener;
@@ -47,6 +48,7 @@ public final class GatewayServer implements AutoCloseable {
   private final Authenticator authenticator;
   private final GatewayMetrics metrics;
   private final AuditLog audit;
+  private final ComplianceReport compliance;
   private final AtomicInteger openConnections = new AtomicInteger();
   private volatile boolean draining;
   private volatile boolean serving;
@@ -58,12 +60,18 @@ public final class GatewayServer implements AutoCloseable {
   private Channel listener;
   private volatile InetSocketAddress boundAddress;
 
-  /** {@code metrics} and {@code audit} receive every request's measurements and log lines. */
-  public GatewayServer(GatewayConfig config, Authenticator authenticator, GatewayMetrics metrics, AuditLog audit) {
+  /** {@code metrics}, {@code audit} and {@code compliance} receive every request's measurements and decisions. */
+  public GatewayServer(
+      GatewayConfig config,
+      Authenticator authenticator,
+      GatewayMetrics metrics,
+      AuditLog audit,
+      ComplianceReport compliance) {
     this.config = config;
     this.authenticator = authenticator;
     this.metrics = metrics;
     this.audit = audit;
+    this.compliance = compliance;
   }
 
   /**
@@ -89,7 +97,7 @@ public final class GatewayServer implements AutoCloseable {
     clients = new DefaultChannelGroup("gateway-clients", GlobalEventExecutor.INSTANCE);
     GatewayContext context =
         new GatewayContext(
-            config, new Routes(config.routes(), metrics), authenticator, upstreams, metrics, audit,
+            config, new Routes(config.routes(), metrics), authenticator, upstreams, metrics, audit, compliance,
             serverTls != null, () -> draining);
     ServerBootstrap bootstrap =
         new ServerBootstrap()

@@ -2,6 +2,7 @@ package dev.mfagateway.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mfagateway.compliance.ComplianceReport;
 import dev.mfagateway.config.Endpoint;
 import dev.mfagateway.telemetry.GatewayMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -28,7 +29,8 @@ class AdminServerTest {
   @BeforeEach
   void start() throws Exception {
     registry.counter("mfa_gateway_test_events").increment(3);
-    admin = new AdminServer(new Endpoint("127.0.0.1", 0), ready::get, metrics);
+    admin = new AdminServer(new Endpoint("127.0.0.1", 0), ready::get, metrics,
+        new ComplianceReport(10, null, java.time.Clock.systemUTC()), "test replica");
     admin.start();
   }
 

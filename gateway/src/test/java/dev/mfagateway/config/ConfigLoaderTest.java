@@ -116,7 +116,7 @@ class ConfigLoaderTest {
     assertThat(problems("gateway.upstream.connect-timeout = 0s"))
         .containsExactly("gateway.upstream.connect-timeout: must be between 1ms and 5m, got \"0s\"");
     assertThat(problems("gateway.compliance.top-k = 0"))
-        .containsExactly("gateway.compliance.top-k: must be between 1 and 10000, got 0");
+        .containsExactly("gateway.compliance.top-k: must be between 1 and 1000, got 0");
   }
 
   @Test

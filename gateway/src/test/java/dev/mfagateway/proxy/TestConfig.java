@@ -74,7 +74,8 @@ final class TestConfig {
             connectTimeout, responseTimeout, upstreamIdleTimeout, caFile, poolMaxConnections, poolIdleTimeout),
         new Limits(maxInitialLine, maxHeaderSize, headerTimeout, idleTimeout, maxConnections),
         new ServerConfig(eventLoopThreads, shutdownGrace),
-        new ComplianceConfig(100),
+        new ComplianceConfig(100, ComplianceConfig.Users.OFF, Optional.empty(), Optional.empty(),
+            ComplianceConfig.ExportSeries.TENANTS),
         new LoggingConfig(LoggingConfig.AccessLog.OFF));
   }
 }
