@@ -3,6 +3,7 @@ package dev.mfagateway;
 import dev.mfagateway.config.ConfigLoader;
 import dev.mfagateway.config.GatewayConfig;
 import dev.mfagateway.config.InvalidConfigException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,7 @@ import org.apache.logging.log4j.Logger;
 public final class Main {
   static final int USAGE = 2;
   private static final String USAGE_TEXT =
-      "usage: mfa-gateway [serve] [--config FILE] | check-token [--config FILE] [--offline] [TOKEN|-] | demo";
+      "usage: mfa-gateway [serve] [--config FILE] | check-token [--config FILE] [--offline] [--route NAME] [TOKEN|-] | demo";
 
   private Main() {}
 
@@ -24,10 +25,20 @@ public final class Main {
     String command = arguments.isEmpty() || arguments.get(0).startsWith("--") ? "serve" : arguments.remove(0);
     switch (command) {
       case "serve" -> serve(arguments);
-      case "check-token" -> System.exit(CheckTokenCommand.run(arguments, System.in, System.out, System.err));
+      case "check-token" -> System.exit(checkToken(arguments));
       case "demo" -> DemoCommand.run(arguments);
       default -> exit(USAGE, "unknown command '" + command + "'\n" + USAGE_TEXT);
     }
+  }
+
+  /**
+   * Standard output is the report's alone: anything else written there, such as the JSON log lines of a key fetch,
+   * goes to standard error. Set before Log4j starts, whose console appender takes {@code System.out} when it starts.
+   */
+  private static int checkToken(List<String> arguments) {
+    PrintStream report = System.out;
+    System.setOut(System.err);
+    return CheckTokenCommand.run(arguments, System.in, report, System.err);
   }
 
   /** Runs the gateway until SIGTERM or SIGINT, then drains and exits 0. */

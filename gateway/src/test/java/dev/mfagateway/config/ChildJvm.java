@@ -12,12 +12,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a main class of the test classpath in a fresh JVM, with its own environment and system properties. */
-final class ChildJvm {
+public final class ChildJvm {
   private ChildJvm() {}
 
-  record Result(int exitCode, String stdout, String stderr) {}
+  public record Result(int exitCode, String stdout, String stderr) {}
 
-  static Process start(Map<String, String> env, List<String> jvmOptions, Class<?> main, String... args)
+  public static Process start(Map<String, String> env, List<String> jvmOptions, Class<?> main, String... args)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -31,7 +31,7 @@ final class ChildJvm {
     return builder.start();
   }
 
-  static Result run(Map<String, String> env, List<String> jvmOptions, Class<?> main, String... args)
+  public static Result run(Map<String, String> env, List<String> jvmOptions, Class<?> main, String... args)
       throws Exception {
     Process process = start(env, jvmOptions, main, args);
     try {
