@@ -29,6 +29,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -36,6 +37,9 @@ import java.util.function.BooleanSupplier;
  * The admin listener (`gateway.admin`): `/healthz` (200 while the process serves), `/readyz` (200 only while
  * {@code readiness} says so, 503 otherwise) and `/metrics` (Prometheus text 0.0.4, or OpenMetrics when the `Accept`
  * header asks for it). Anything else is 404. Small requests only; one event-loop thread of its own.
+ *
+ * <p>With a token (`gateway.admin.token-file`), every path but the probes `/healthz` and `/readyz` (so `/metrics`,
+ * `/compliance*` and whatever is added later) answers 401 unless the request carries `Authorization: Bearer <token>`.
  */
 public final class AdminServer implements AutoCloseable {
   private static final int MAX_REQUEST = 16 * 1024;
@@ -43,6 +47,7 @@ public final class AdminServer implements AutoCloseable {
   private final Endpoint endpoint;
   private final BooleanSupplier readiness;
   private final GatewayMetrics metrics;
+  private final Optional<AdminToken> token;
   private MultiThreadIoEventLoopGroup group;
   private Channel listener;
 
@@ -50,6 +55,7 @@ public final class AdminServer implements AutoCloseable {
     this.endpoint = endpoint;
     this.readiness = readiness;
     this.metrics = metrics;
+    this.token = endpoint.token().map(AdminToken::new);
   }
 
   public synchronized void start() throws InterruptedException {
@@ -97,6 +103,10 @@ public final class AdminServer implements AutoCloseable {
         return;
       }
       String path = new QueryStringDecoder(request.uri()).path();
+      if (!isProbe(path) && !authorized(request)) {
+        unauthorized(ctx, request);
+        return;
+      }
       boolean get = request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
       switch (path) {
         case "/healthz" -> answer(ctx, request, get, HttpResponseStatus.OK, "text/plain", "ok\n");
@@ -116,6 +126,18 @@ public final class AdminServer implements AutoCloseable {
         }
         default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n", true);
       }
+    }
+
+    private static boolean isProbe(String path) {
+      return path.equals("/healthz") || path.equals("/readyz");
+    }
+
+    private boolean authorized(FullHttpRequest request) {
+      return token.isEmpty() || token.get().admits(request.headers().getAll(HttpHeaderNames.AUTHORIZATION));
+    }
+
+    private void unauthorized(ChannelHandlerContext ctx, FullHttpRequest request) {
+      respond(ctx, request, HttpResponseStatus.UNAUTHORIZED, "text/plain", "admin token required\n", true);
     }
 
     private void answer(
@@ -145,6 +167,9 @@ public final class AdminServer implements AutoCloseable {
       response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
       if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
         response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+      }
+      if (status.equals(HttpResponseStatus.UNAUTHORIZED)) {
+        response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mfa-gateway-admin\"");
       }
       boolean open = keepAlive && HttpUtil.isKeepAlive(request);
       if (!open) {
