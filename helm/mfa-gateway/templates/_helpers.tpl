@@ -54,11 +54,28 @@ app.kubernetes.io/part-of: mfa-gateway
 {{- define "mfa-gateway.configDir" -}}/etc/mfa-gateway/config{{- end }}
 {{- define "mfa-gateway.tlsDir" -}}/etc/mfa-gateway/tls{{- end }}
 {{- define "mfa-gateway.upstreamCaDir" -}}/etc/mfa-gateway/upstream-ca{{- end }}
+{{- define "mfa-gateway.adminTokenDir" -}}/etc/mfa-gateway/admin-token{{- end }}
+
+{{/* The Secret holding the admin port's token (key `token`), or "" when the admin port has none. */}}
+{{- define "mfa-gateway.adminTokenSecret" -}}
+{{- $token := .Values.admin.token }}
+{{- if and $token.existingSecret $token.create }}
+{{- fail "admin.token: set either existingSecret (a Secret you manage) or create (with value), not both" }}
+{{- end }}
+{{- if $token.existingSecret }}
+{{- $token.existingSecret }}
+{{- else if $token.create }}
+{{- if not $token.value }}
+{{- fail "admin.token.create needs admin.token.value: the token the admin port will require" }}
+{{- end }}
+{{- printf "%s-admin-token" (include "mfa-gateway.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
 
 {{/*
 The gateway's configuration file. `.Values.gateway` holds the keys of SPEC §3/§8 under their own names; the chart adds
-what it owns: listener and admin addresses (container ports), the listener's TLS files (mounted from a Secret), the
-upstream CA file, and the drain grace (which the pod's termination grace must outlast). JSON is valid HOCON, and
+what it owns: listener and admin addresses (container ports), the listener's TLS files and the admin token file
+(mounted from Secrets), the upstream CA file, and the drain grace (which the pod's termination grace must outlast). JSON is valid HOCON, and
 toPrettyJson quotes every string correctly, so nothing here hand-escapes HOCON.
 */}}
 {{- define "mfa-gateway.gatewayConf" -}}
@@ -68,7 +85,11 @@ toPrettyJson quotes every string correctly, so nothing here hand-escapes HOCON.
 {{- $_ := set $listen "tls" (dict "cert-file" (printf "%s/tls.crt" (include "mfa-gateway.tlsDir" .)) "key-file" (printf "%s/tls.key" (include "mfa-gateway.tlsDir" .))) }}
 {{- end }}
 {{- $_ := set $gateway "listen" $listen }}
-{{- $_ := set $gateway "admin" (dict "host" "0.0.0.0" "port" .Values.containerPorts.admin) }}
+{{- $admin := dict "host" "0.0.0.0" "port" .Values.containerPorts.admin }}
+{{- if include "mfa-gateway.adminTokenSecret" . }}
+{{- $_ := set $admin "token-file" (printf "%s/token" (include "mfa-gateway.adminTokenDir" .)) }}
+{{- end }}
+{{- $_ := set $gateway "admin" $admin }}
 {{- $server := deepCopy (default dict $gateway.server) }}
 {{- $_ := set $server "shutdown-grace" (printf "%ds" (int .Values.shutdown.drainSeconds)) }}
 {{- $_ := set $gateway "server" $server }}

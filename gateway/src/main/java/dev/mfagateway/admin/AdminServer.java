@@ -44,6 +44,9 @@ import java.util.function.BooleanSupplier;
  * {@code readiness} says so, 503 otherwise) and `/metrics` (Prometheus text 0.0.4, or OpenMetrics when the `Accept`
  * header asks for it), `/compliance[?window=all|1h|24h]` (JSON) and `/compliance.html` (the same as a page). Anything
  * else is 404. Small requests only; one event-loop thread of its own.
+ *
+ * <p>With a token (`gateway.admin.token-file`), every path but the probes `/healthz` and `/readyz` (so `/metrics`,
+ * `/compliance*` and whatever is added later) answers 401 unless the request carries `Authorization: Bearer <token>`.
  */
 public final class AdminServer implements AutoCloseable {
   private static final int MAX_REQUEST = 16 * 1024;
@@ -53,6 +56,7 @@ public final class AdminServer implements AutoCloseable {
   private final GatewayMetrics metrics;
   private final ComplianceReport compliance;
   private final String replica;
+  private final Optional<AdminToken> token;
   private MultiThreadIoEventLoopGroup group;
   private Channel listener;
 
@@ -68,6 +72,7 @@ public final class AdminServer implements AutoCloseable {
     this.metrics = metrics;
     this.compliance = compliance;
     this.replica = replica;
+    this.token = endpoint.token().map(AdminToken::new);
   }
 
   public synchronized void start() throws InterruptedException {
@@ -116,6 +121,10 @@ public final class AdminServer implements AutoCloseable {
       }
       QueryStringDecoder target = new QueryStringDecoder(request.uri());
       String path = target.path();
+      if (!isProbe(path) && !authorized(request)) {
+        unauthorized(ctx, request);
+        return;
+      }
       boolean get = request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
       switch (path) {
         case "/healthz" -> answer(ctx, request, get, HttpResponseStatus.OK, "text/plain", "ok\n");
@@ -157,6 +166,18 @@ public final class AdminServer implements AutoCloseable {
       }
     }
 
+    private static boolean isProbe(String path) {
+      return path.equals("/healthz") || path.equals("/readyz");
+    }
+
+    private boolean authorized(FullHttpRequest request) {
+      return token.isEmpty() || token.get().admits(request.headers().getAll(HttpHeaderNames.AUTHORIZATION));
+    }
+
+    private void unauthorized(ChannelHandlerContext ctx, FullHttpRequest request) {
+      respond(ctx, request, HttpResponseStatus.UNAUTHORIZED, "text/plain", "admin token required\n", true);
+    }
+
     private void answer(
         ChannelHandlerContext ctx, FullHttpRequest request, boolean get, HttpResponseStatus status, String type,
         String body) {
@@ -184,6 +205,9 @@ public final class AdminServer implements AutoCloseable {
       response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
       if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
         response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+      }
+      if (status.equals(HttpResponseStatus.UNAUTHORIZED)) {
+        response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mfa-gateway-admin\"");
       }
       boolean open = keepAlive && HttpUtil.isKeepAlive(request);
       if (!open) {

@@ -9,6 +9,13 @@ package dev.mfagateway.auth;
  */
 public record Decision(Verdict verdict, Reason reason, String description, TokenIdentity identity, CallKind kind) {
 
+  /** An allow has reason `ok` and nothing else does: the decision metric has series only for those pairs. */
+  public Decision {
+    if ((verdict == Verdict.ALLOW) != (reason == Reason.OK)) {
+      throw new IllegalArgumentException("decision " + verdict.label() + " cannot have reason " + reason.wireName());
+    }
+  }
+
   public static Decision allow(TokenIdentity identity, CallKind kind) {
     return new Decision(Verdict.ALLOW, Reason.OK, "", identity, kind);
   }

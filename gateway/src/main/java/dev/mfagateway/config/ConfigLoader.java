@@ -98,7 +98,7 @@ public final class ConfigLoader {
     new ConfigSchema(reference.getObject("gateway")).check(resolved.root().get("gateway"), problems);
     ConfigReader reader = new ConfigReader(resolved, "", problems);
     Listener listen = listener(reader);
-    Endpoint admin = endpoint(reader, "gateway.admin");
+    Endpoint admin = admin(reader);
     Mode mode = reader.choice("gateway.mode", MODES);
     AuthConfig auth = auth(reader);
     List<RouteConfig> routes = routes(reader, mode, auth);
@@ -133,11 +133,12 @@ public final class ConfigLoader {
     return r.failedSince(mark) ? null : new Listener(host, port, tls);
   }
 
-  private static Endpoint endpoint(ConfigReader r, String path) {
+  private static Endpoint admin(ConfigReader r) {
     int mark = r.mark();
-    String host = r.string(path + ".host");
-    Integer port = r.integer(path + ".port", 0, 65_535);
-    return r.failedSince(mark) ? null : new Endpoint(host, port);
+    String host = r.string("gateway.admin.host");
+    Integer port = r.integer("gateway.admin.port", 0, 65_535);
+    Optional<Secret> token = r.optional("gateway.admin.token-file", r::secretFile);
+    return r.failedSince(mark) ? null : new Endpoint(host, port, token);
   }
 
   private static AuthConfig auth(ConfigReader r) {

@@ -8,7 +8,9 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.net.URI;
+import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -205,6 +207,35 @@ final class ConfigReader {
       problem(path, "file not readable: " + file);
     } else {
       return file;
+    }
+    return null;
+  }
+
+  /**
+   * The content of a {@link #readableFile}, trimmed of surrounding whitespace, as a secret. Problem lines name the
+   * file, never its content.
+   */
+  Secret secretFile(String path) {
+    Path file = readableFile(path);
+    if (file == null) {
+      return null;
+    }
+    String text;
+    try {
+      text = Files.readString(file).strip();
+    } catch (CharacterCodingException e) {
+      problem(path, "not UTF-8 text: " + file);
+      return null;
+    } catch (IOException e) {
+      problem(path, "file not readable: " + file + " (" + e.getClass().getSimpleName() + ")");
+      return null;
+    }
+    if (text.isEmpty()) {
+      problem(path, "file is empty: " + file);
+    } else if (!text.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      problem(path, "must hold one word of visible ASCII (it travels in an HTTP header): " + file);
+    } else {
+      return new Secret(text);
     }
     return null;
   }

@@ -57,6 +57,10 @@ public final class GatewayMetrics implements AutoCloseable {
   static final String BUILD = "mfa.gateway.build";
   static final String CRYPTO_PROVIDER = "mfa.gateway.crypto.provider";
 
+  /** The decision and the reason of a request let through (SPEC §8): they occur together and only together. */
+  static final String ALLOW = "allow";
+  static final String OK = "ok";
+
   static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
   static final String OPENMETRICS_FORMAT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -93,7 +97,9 @@ public final class GatewayMetrics implements AutoCloseable {
   /**
    * Registers every meter. {@code reasons} and {@code decisions} are the label values in index order (pass
    * {@code Reason.values()}' wire names and {@code Verdict.values()}' labels); {@code httpRejectionKinds} likewise
-   * for {@link #httpRejection(int)}. Routes added later by a reload get their meters from {@link #route(String)}.
+   * for {@link #httpRejection(int)}. Only the pairs that can happen get a decision series: {@code allow} with
+   * {@code ok}, every other decision with every other reason. Routes added later by a reload get their meters from
+   * {@link #route(String)}.
    */
   public GatewayMetrics(
       PrometheusMeterRegistry registry,
@@ -268,6 +274,9 @@ public final class GatewayMetrics implements AutoCloseable {
     Counter[][] decisionCounters = new Counter[decisions.size()][reasons.size()];
     for (int d = 0; d < decisions.size(); d++) {
       for (int r = 0; r < reasons.size(); r++) {
+        if (!canHappen(decisions.get(d), reasons.get(r))) {
+          continue;
+        }
         decisionCounters[d][r] = Counter.builder(DECISIONS)
             .description("Requests by route, decision (allow, deny, would_deny) and reason")
             .tags("route", route, "decision", decisions.get(d), "reason", reasons.get(r))
@@ -290,6 +299,11 @@ public final class GatewayMetrics implements AutoCloseable {
             .description("Requests that waited for a pooled upstream connection")
             .tag("route", route)
             .register(registry));
+  }
+
+  /** Only an allow has reason `ok`; a deny or a would_deny always has a refusal reason. */
+  private static boolean canHappen(String decision, String reason) {
+    return decision.equals(ALLOW) == reason.equals(OK);
   }
 
   private Counter bytes(String name, String route, String description) {

@@ -43,7 +43,9 @@ public final class RouteMeters {
 
   /**
    * Counts one decision. The indexes are positions in the decision and reason lists given to {@link GatewayMetrics}
-   * (there: {@code Verdict.values()} and {@code Reason.values()} in order, so an enum's ordinal is its index).
+   * (there: {@code Verdict.values()} and {@code Reason.values()} in order, so an enum's ordinal is its index). Only
+   * pairs that can happen have a counter: {@code allow} with {@code ok}, {@code deny} or {@code would_deny} with a
+   * refusal reason.
    */
   public void decision(int decisionIndex, int reasonIndex) {
     decisions[decisionIndex][reasonIndex].increment();

@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -33,11 +34,13 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -201,7 +204,7 @@ class HelmChartTest {
     List<HasMetadata> manifests = renderProduction();
     PodSpec pod = the(manifests, Deployment.class).getSpec().getTemplate().getSpec();
 
-    assertThat(pod.getVolumes()).filteredOn(v -> v.getSecret() != null).singleElement().satisfies(v -> {
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("tls")).singleElement().satisfies(v -> {
       assertThat(v.getSecret().getSecretName()).isEqualTo("mfa-gateway-tls");
       assertThat(v.getSecret().getItems()).extracting(i -> i.getKey()).containsExactly("tls.crt", "tls.key");
     });
@@ -286,8 +289,84 @@ class HelmChartTest {
         .isEqualTo(the(manifests, Service.class).getSpec().getSelector());
     List<Object> endpoints = list(spec.get("endpoints"));
     assertThat(endpoints).singleElement().satisfies(e -> assertThat(map(e))
-        .containsOnlyKeys("port", "path", "scheme", "interval", "scrapeTimeout")
-        .containsEntry("port", "admin").containsEntry("path", "/metrics").containsEntry("interval", "15s"));
+        .containsOnlyKeys("port", "path", "scheme", "interval", "scrapeTimeout", "authorization")
+        .containsEntry("port", "admin").containsEntry("path", "/metrics").containsEntry("interval", "15s")
+        .containsEntry("authorization",
+            Map.of("type", "Bearer", "credentials", Map.of("name", "mfa-gateway-admin-token", "key", "token"))));
+  }
+
+  @Test
+  void byDefaultTheAdminPortHasNoTokenAndTheServiceMonitorSendsNone() {
+    List<HasMetadata> manifests = render(t -> t.set("serviceMonitor.enabled", "true"));
+    PodSpec pod = the(manifests, Deployment.class).getSpec().getTemplate().getSpec();
+
+    assertThat(kinds(manifests)).doesNotContain("Secret");
+    assertThat(pod.getVolumes()).noneMatch(v -> v.getSecret() != null);
+    assertThat(pod.getContainers().get(0).getVolumeMounts()).noneMatch(m -> m.getMountPath().contains("admin-token"));
+    assertThat(hocon(manifests).hasPath("gateway.admin.token-file")).isFalse();
+    Map<String, Object> spec = map(custom(manifests, "ServiceMonitor").getAdditionalProperties().get("spec"));
+    assertThat(list(spec.get("endpoints"))).singleElement().satisfies(e -> assertThat(map(e)).doesNotContainKey(
+        "authorization"));
+  }
+
+  @Test
+  void anExistingAdminTokenSecretIsMountedAndNamedInTheConfiguration() {
+    List<HasMetadata> manifests = renderProduction();
+    PodSpec pod = the(manifests, Deployment.class).getSpec().getTemplate().getSpec();
+
+    assertThat(kinds(manifests)).as("the chart creates no Secret it was told exists").doesNotContain("Secret");
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("admin-token")).singleElement().satisfies(v -> {
+      assertThat(v.getSecret().getSecretName()).isEqualTo("mfa-gateway-admin-token");
+      assertThat(v.getSecret().getItems()).extracting(i -> i.getKey(), i -> i.getPath())
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("token", "token"));
+    });
+    assertThat(pod.getContainers().get(0).getVolumeMounts()).filteredOn(m -> m.getName().equals("admin-token"))
+        .singleElement().satisfies(m -> {
+          assertThat(m.getMountPath()).isEqualTo("/etc/mfa-gateway/admin-token");
+          assertThat(m.getReadOnly()).isTrue();
+        });
+    assertThat(hocon(manifests).getString("gateway.admin.token-file")).isEqualTo("/etc/mfa-gateway/admin-token/token");
+  }
+
+  @Test
+  void aCreatedAdminTokenSecretReachesThePodTheConfigurationAndTheServiceMonitor(@TempDir Path mounts)
+      throws IOException {
+    String token = "s3cret-scrape-token";
+    List<HasMetadata> manifests = render(t -> t.set("admin.token.create", "true").set("admin.token.value", token)
+        .set("serviceMonitor.enabled", "true"));
+    String secretName = FULLNAME + "-admin-token";
+
+    Secret secret = manifests.stream().filter(Secret.class::isInstance).map(Secret.class::cast).findFirst()
+        .orElseThrow(() -> new AssertionError("no Secret rendered"));
+    assertThat(secret.getMetadata().getName()).isEqualTo(secretName);
+    assertThat(secret.getData()).containsOnlyKeys("token");
+    String stored = new String(Base64.getDecoder().decode(secret.getData().get("token")), StandardCharsets.UTF_8);
+    assertThat(stored).isEqualTo(token);
+    assertNoUnknownFields(manifests);
+
+    PodSpec pod = the(manifests, Deployment.class).getSpec().getTemplate().getSpec();
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("admin-token")).singleElement()
+        .satisfies(v -> assertThat(v.getSecret().getSecretName()).isEqualTo(secretName));
+    Map<String, Object> spec = map(custom(manifests, "ServiceMonitor").getAdditionalProperties().get("spec"));
+    assertThat(list(spec.get("endpoints"))).singleElement().satisfies(e -> assertThat(map(e)).containsEntry(
+        "authorization", Map.of("type", "Bearer", "credentials", Map.of("name", secretName, "key", "token"))));
+
+    // The gateway loads the rendered configuration with the Secret's content where the pod mounts it.
+    Path tokenFile = mounts.resolve("admin-token/token");
+    Files.createDirectories(tokenFile.getParent());
+    Files.writeString(tokenFile, stored);
+    String text = configMapText(manifests);
+    assertThat(text).contains("\"/etc/mfa-gateway/admin-token/token\"");
+    GatewayConfig config = load(text.replace("\"/etc/mfa-gateway/", "\"" + mounts + "/"));
+    assertThat(config.admin().token()).hasValueSatisfying(t -> assertThat(t.value()).isEqualTo(token));
+  }
+
+  @Test
+  void anAdminTokenFromBothAnExistingAndACreatedSecretIsRefused() {
+    assertThatThrownBy(() -> render(t -> t.set("admin.token.existingSecret", "mine").set("admin.token.create", "true")
+        .set("admin.token.value", "abc")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("admin.token: set either existingSecret (a Secret you manage) or create (with value)");
   }
 
   @Test
@@ -334,6 +413,8 @@ class HelmChartTest {
       "wiaormfa-values.yaml              | at '/gateway/auth/mfa-values/1'",
       "bad-duration-values.yaml          | at '/gateway/auth/clock-skew': 'one minute' does not match",
       "tls-without-secret-values.yaml    | at '/tls/existingSecret': minLength",
+      "admin-token-without-value-values.yaml | at '/admin/token/value': minLength",
+      "admin-token-two-words-values.yaml | at '/admin/token/value': 'two words' does not match",
   })
   void schemaRefusesBadValues(String valuesFile, String schemaError) throws URISyntaxException {
     Path values = Paths.get(HelmChartTest.class.getResource("/helm/" + valuesFile).toURI());
@@ -363,6 +444,8 @@ class HelmChartTest {
       Files.createDirectories(mounts.resolve(file).getParent());
       Files.createFile(mounts.resolve(file));
     }
+    Files.createDirectories(mounts.resolve("admin-token"));
+    Files.writeString(mounts.resolve("admin-token/token"), "token-from-the-secret\n");
     String productionText = configMapText(renderProduction());
     assertThat(productionText).contains("\"/etc/mfa-gateway/tls/tls.crt\"");
     GatewayConfig production = load(productionText.replace("\"/etc/mfa-gateway/", "\"" + mounts + "/"));
@@ -383,6 +466,9 @@ class HelmChartTest {
     assertThat(production.limits().maxHeaderSize()).isEqualTo(32 * 1024);
     assertThat(production.logging().accessLog()).isEqualTo(LoggingConfig.AccessLog.REFUSALS);
     assertThat(production.server().shutdownGrace()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(production.admin().token()).hasValueSatisfying(
+        token -> assertThat(token.value()).isEqualTo("token-from-the-secret"));
+    assertThat(defaults.admin().token()).isEmpty();
   }
 
   private static GatewayConfig load(String hocon) {

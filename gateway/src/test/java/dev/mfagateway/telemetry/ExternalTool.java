@@ -55,8 +55,10 @@ final class ExternalTool {
     String install = switch (tool) {
       case "promtool", "prometheus" -> "apt-get install -y prometheus";
       case "npm", "npx", "node" -> "apt-get install -y nodejs npm";
+      case "chromium" -> "apt-get install -y chromium";
       default -> "install " + tool;
     };
-    throw new AssertionError(tool + " is required by this test and is not on the PATH (" + install + ")");
+    throw new AssertionError(tool + " is required by this test and is not on the PATH (" + install
+        + "; scripts/test.sh installs what the tests need)");
   }
 }

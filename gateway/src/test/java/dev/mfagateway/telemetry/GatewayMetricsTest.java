@@ -2,6 +2,12 @@ package dev.mfagateway.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mfagateway.Gateway;
+import dev.mfagateway.auth.Reason;
+import dev.mfagateway.auth.Verdict;
+import dev.mfagateway.config.ConfigLoader;
+import dev.mfagateway.config.GatewayConfig;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.MockClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -25,6 +31,15 @@ class GatewayMetricsTest {
   static final List<String> REASONS = List.of("ok", "missing_token", "mfa_required", "keys_unavailable");
   static final List<String> DECISIONS = List.of("allow", "deny", "would_deny");
   static final List<String> REJECTIONS = List.of("absolute_form", "duplicate_host");
+  /** The decision and reason pairs that can happen with {@link #REASONS} and {@link #DECISIONS}. */
+  static final List<String> POSSIBLE_PAIRS = List.of(
+      "decision=\"allow\",reason=\"ok\"",
+      "decision=\"deny\",reason=\"missing_token\"",
+      "decision=\"deny\",reason=\"mfa_required\"",
+      "decision=\"deny\",reason=\"keys_unavailable\"",
+      "decision=\"would_deny\",reason=\"missing_token\"",
+      "decision=\"would_deny\",reason=\"mfa_required\"",
+      "decision=\"would_deny\",reason=\"keys_unavailable\"");
   /** What Prometheus 2.42 sends when it scrapes. */
   static final String PROMETHEUS_ACCEPT = "application/openmetrics-text;version=1.0.0,"
       + "application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
@@ -98,17 +113,57 @@ class GatewayMetricsTest {
   }
 
   @Test
-  void everyDecisionSeriesExistsAtZeroBeforeItsFirstEvent() {
+  void everyPossibleDecisionSeriesExistsAtZeroBeforeItsFirstEvent() {
     String body = text(metrics.scrape(null));
 
     for (String route : ROUTES) {
-      for (String decision : DECISIONS) {
-        for (String reason : REASONS) {
-          assertThat(value(body, "mfa_gateway_decisions_total",
-              "decision=\"" + decision + "\",reason=\"" + reason + "\",route=\"" + route + "\""))
-              .isZero();
-        }
+      for (String pair : POSSIBLE_PAIRS) {
+        assertThat(value(body, "mfa_gateway_decisions_total", pair + ",route=\"" + route + "\"")).isZero();
       }
+    }
+  }
+
+  @Test
+  void onlyDecisionAndReasonPairsThatCanHappenAreExposed() {
+    Map<String, Set<String>> pairsByRoute = decisionPairsByRoute(text(metrics.scrape(null)));
+
+    // allow with ok, then deny and would_deny with each of the three refusal reasons.
+    assertThat(POSSIBLE_PAIRS).hasSize(1 + 2 * 3);
+    assertThat(pairsByRoute.keySet()).containsExactlyInAnyOrderElementsOf(ROUTES);
+    for (String route : ROUTES) {
+      assertThat(pairsByRoute.get(route)).as(route).containsExactlyInAnyOrderElementsOf(POSSIBLE_PAIRS)
+          .doesNotContain("decision=\"allow\",reason=\"mfa_required\"", "decision=\"deny\",reason=\"ok\"",
+              "decision=\"would_deny\",reason=\"ok\"");
+    }
+  }
+
+  @Test
+  void aRouteAddedByAReloadGetsTheSamePossiblePairs() {
+    metrics.route("arm");
+
+    assertThat(decisionPairsByRoute(text(metrics.scrape(null))).get("arm"))
+        .containsExactlyInAnyOrderElementsOf(POSSIBLE_PAIRS);
+  }
+
+  @Test
+  void theGatewaysOwnLabelsGiveThirtyOnePairsPerRoute() throws Exception {
+    GatewayConfig config = ConfigLoader.fromString("gateway.routes = [{name = pc, path-prefix = \"/\", "
+        + "upstream = \"http://127.0.0.1:1\", audiences = [api]}]");
+    try (GatewayMetrics real = Gateway.newMetrics(config, Clock.SYSTEM)) {
+      RouteMeters pc = real.route("pc");
+      pc.decision(Verdict.ALLOW.ordinal(), Reason.OK.ordinal());
+      pc.decision(Verdict.WOULD_DENY.ordinal(), Reason.ALGORITHM_NOT_ALLOWED.ordinal());
+      String body = text(real.scrape(null));
+
+      // allow/ok, and the 15 refusal reasons (missing_token to keys_unavailable) under deny and under would_deny.
+      assertThat(decisionPairsByRoute(body).get("pc")).hasSize(1 + 2 * 15)
+          .contains("decision=\"deny\",reason=\"algorithm_not_allowed\"")
+          .doesNotContain("decision=\"allow\",reason=\"algorithm_not_allowed\"", "decision=\"deny\",reason=\"ok\"",
+              "decision=\"deny\",reason=\"bad_http\"");
+      assertThat(value(body, "mfa_gateway_decisions_total", "decision=\"allow\",reason=\"ok\",route=\"pc\""))
+          .isEqualTo(1);
+      assertThat(value(body, "mfa_gateway_decisions_total",
+          "decision=\"would_deny\",reason=\"algorithm_not_allowed\",route=\"pc\"")).isEqualTo(1);
     }
   }
 
@@ -266,6 +321,16 @@ class GatewayMetricsTest {
     List<String> lines = scrape.lines().filter(line -> line.startsWith(series)).toList();
     assertThat(lines).as("sample %s", series).hasSize(1);
     return Double.parseDouble(lines.get(0).substring(series.length()).trim());
+  }
+
+  /** Route → the `decision="…",reason="…"` pairs of its `mfa_gateway_decisions_total` series in a text scrape. */
+  private static Map<String, Set<String>> decisionPairsByRoute(String scrape) {
+    Pattern series = Pattern.compile(
+        "^mfa_gateway_decisions_total\\{(decision=\"[^\"]*\",reason=\"[^\"]*\"),route=\"([^\"]*)\"\\} .*$");
+    return scrape.lines()
+        .map(series::matcher)
+        .filter(Matcher::matches)
+        .collect(Collectors.groupingBy(m -> m.group(2), Collectors.mapping(m -> m.group(1), Collectors.toSet())));
   }
 
   private static Map<String, String> types(String scrape) {
