@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -44,12 +45,13 @@ public final class GatewayServer implements AutoCloseable {
   private static final int RESOLVER_THREADS = 2;
 
   private final GatewayConfig config;
-  private final Authenticator authenticator;
   private final GatewayMetrics metrics;
   private final AuditLog audit;
   private final AtomicInteger openConnections = new AtomicInteger();
   private volatile boolean draining;
   private volatile boolean serving;
+  /** Published with one volatile write; each request reads it once (see {@link ConfigSnapshot}). */
+  private volatile ConfigSnapshot current;
   private MultiThreadIoEventLoopGroup acceptor;
   private MultiThreadIoEventLoopGroup workers;
   private ExecutorService resolverThreads;
@@ -61,9 +63,18 @@ public final class GatewayServer implements AutoCloseable {
   /** {@code metrics} and {@code audit} receive every request's measurements and log lines. */
   public GatewayServer(GatewayConfig config, Authenticator authenticator, GatewayMetrics metrics, AuditLog audit) {
     this.config = config;
-    this.authenticator = authenticator;
     this.metrics = metrics;
     this.audit = audit;
+    this.current = new ConfigSnapshot(new Routes(config.routes(), metrics), authenticator);
+  }
+
+  /**
+   * Applies a reloaded configuration's routes and the verdict built for it to the next request on every connection.
+   * Settings read at start only (listener, limits, upstream, server) keep the values the gateway started with.
+   */
+  public void apply(GatewayConfig reloaded, Authenticator authenticator) {
+    warnAboutPlainUpstreams(reloaded.routes());
+    current = new ConfigSnapshot(new Routes(reloaded.routes(), metrics), authenticator);
   }
 
   /**
@@ -88,9 +99,7 @@ public final class GatewayServer implements AutoCloseable {
             metrics);
     clients = new DefaultChannelGroup("gateway-clients", GlobalEventExecutor.INSTANCE);
     GatewayContext context =
-        new GatewayContext(
-            config, new Routes(config.routes(), metrics), authenticator, upstreams, metrics, audit,
-            serverTls != null, () -> draining);
+        new GatewayContext(config, () -> current, upstreams, metrics, audit, serverTls != null, () -> draining);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(acceptor, workers)
@@ -132,7 +141,7 @@ public final class GatewayServer implements AutoCloseable {
       throw e;
     }
     serving = true;
-    warnAboutPlainUpstreams();
+    warnAboutPlainUpstreams(config.routes());
     LOG.info(
         "gateway listening on {} ({}, {}, transport {})",
         address(), serverTls != null ? "https" : "http", "tls provider " + TlsContexts.provider(), Transport.name());
@@ -188,8 +197,8 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   /** SPEC §8: `http://` upstreams are allowed (sidecars, tests), but one off the loopback interface is warned about. */
-  private void warnAboutPlainUpstreams() {
-    for (RouteConfig route : config.routes()) {
+  private static void warnAboutPlainUpstreams(List<RouteConfig> routes) {
+    for (RouteConfig route : routes) {
       String host = route.upstream().getHost();
       boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
       if (route.upstream().getScheme().equals("http") && !loopback) {
