@@ -10,6 +10,7 @@ import dev.mfagateway.compliance.ComplianceReport;
 import dev.mfagateway.compliance.ComplianceSeries;
 import dev.mfagateway.compliance.StateFile;
 import dev.mfagateway.config.ComplianceConfig;
+import dev.mfagateway.config.ConfigChanges;
 import dev.mfagateway.config.GatewayConfig;
 import dev.mfagateway.config.RouteConfig;
 import dev.mfagateway.proxy.GatewayServer;
@@ -27,35 +28,51 @@ import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * One running gateway: the verdict (signing keys fetched in the background), the proxy listener and the admin
  * listener, all recording into one {@link GatewayMetrics} and one {@link AuditLog}. Ready when the listener is up and
  * signing keys are loaded. Used by `serve`, `demo` and the end-to-end tests.
+ *
+ * <p>{@link #reload} applies a new configuration's routes, modes and `gateway.auth` rules to the next request on every
+ * connection (SPEC §7); settings read at start only keep their values and are reported as waiting for a restart.
  */
 public final class Gateway implements AutoCloseable {
-  private final Authenticator authenticator;
+  private static final Logger LOG = LogManager.getLogger(Gateway.class);
+
+  private final GatewayConfig started;
   private final GatewayServer server;
   private final AdminServer admin;
   private final GatewayMetrics metrics;
   private final ComplianceReport compliance;
   private final ReportSaver saver;
+  private final AuditLog audit;
   private final CompletionStage<Void> firstKeyFetch;
+  // Written under the lock of reload(), read by any thread.
+  private volatile GatewayConfig applied;
+  private volatile Authenticator authenticator;
 
   private Gateway(
+      GatewayConfig started,
       Authenticator authenticator,
       GatewayServer server,
       AdminServer admin,
       GatewayMetrics metrics,
       ComplianceReport compliance,
       ReportSaver saver,
+      AuditLog audit,
       CompletionStage<Void> firstKeyFetch) {
+    this.started = started;
+    this.applied = started;
     this.authenticator = authenticator;
     this.server = server;
     this.admin = admin;
     this.metrics = metrics;
     this.compliance = compliance;
     this.saver = saver;
+    this.audit = audit;
     this.firstKeyFetch = firstKeyFetch;
   }
 
@@ -80,9 +97,6 @@ public final class Gateway implements AutoCloseable {
     GatewayMetrics metrics = newMetrics(config, metricsClock);
     Authenticator authenticator = Authenticator.create(config.auth(), metrics::tokenValidation);
     metrics.cryptoProvider(authenticator.cryptoProvider().name());
-    VerifiedTokens cache = authenticator.verifiedTokens();
-    metrics.tokenCache(() -> cache.stats().hits(), () -> cache.stats().misses(), () -> cache.stats().removals(),
-        () -> cache.stats().size());
     SigningKeys keys = authenticator.signingKeys();
     keys.setListener(outcome -> {
       metrics.jwksKeys(keys.keyCount());
@@ -107,7 +121,51 @@ public final class Gateway implements AutoCloseable {
       metrics.close();
       throw e;
     }
-    return new Gateway(authenticator, server, admin, metrics, compliance, saver, keys.start());
+    Gateway gateway =
+        new Gateway(config, authenticator, server, admin, metrics, compliance, saver, audit, keys.start());
+    // The cache a reload puts in place continues the counts, so these follow the current one without going back.
+    metrics.tokenCache(() -> gateway.tokenCache().hits(), () -> gateway.tokenCache().misses(),
+        () -> gateway.tokenCache().removals(), () -> gateway.tokenCache().size());
+    return gateway;
+  }
+
+  /**
+   * Applies {@code next} (already validated by the loader) to the next request on every connection: routes, modes and
+   * `gateway.auth` rules. Settings read at start only keep their running values; those that differ are logged and
+   * listed as `restart_required`. Counts an applied reload and writes one `config_reload` audit line, also when
+   * nothing changed. Returns what changed.
+   */
+  public synchronized ConfigChanges reload(GatewayConfig next) {
+    ConfigChanges changes = ConfigChanges.between(started, applied, next);
+    Authenticator reconfigured = authenticator.reconfigured(next.auth());
+    server.apply(next, reconfigured);
+    authenticator = reconfigured;
+    applied = next;
+    metrics.configReload(true);
+    if (!changes.restartRequired().isEmpty()) {
+      LOG.warn("configuration reloaded, but these settings keep their running values until a restart: {}",
+          String.join(", ", changes.restartRequired()));
+    }
+    LOG.info("configuration reloaded: {}", changes.summary());
+    audit.configReload(changes.fields());
+    return changes;
+  }
+
+  /** A reload whose configuration was invalid: nothing changes; each problem is logged, and the rejection counted. */
+  public synchronized void reloadRejected(List<String> problems) {
+    metrics.configReload(false);
+    LOG.error("configuration reload rejected, the running configuration stays: {} problem(s)", problems.size());
+    problems.forEach(problem -> LOG.error("configuration reload rejected: {}", problem));
+    audit.configReloadRejected(problems);
+  }
+
+  /** The configuration requests are judged by now: the one started with, or the last one reloaded. */
+  public GatewayConfig appliedConfig() {
+    return applied;
+  }
+
+  private VerifiedTokens.Stats tokenCache() {
+    return authenticator.verifiedTokens().stats();
   }
 
   /**
@@ -151,6 +209,7 @@ public final class Gateway implements AutoCloseable {
     return admin.address();
   }
 
+  /** The verdict of the configuration applied now. */
   public Authenticator authenticator() {
     return authenticator;
   }

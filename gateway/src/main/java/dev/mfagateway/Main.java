@@ -41,7 +41,10 @@ public final class Main {
     return CheckTokenCommand.run(arguments, System.in, report, System.err);
   }
 
-  /** Runs the gateway until SIGTERM or SIGINT, then drains and exits 0. */
+  /**
+   * Runs the gateway until SIGTERM or SIGINT, then drains and exits 0. SIGHUP, and a change of the file's content,
+   * reload the configuration.
+   */
   private static void serve(List<String> arguments) throws InterruptedException {
     Optional<Path> configFile = Optional.empty();
     for (int i = 0; i < arguments.size(); i++) {
@@ -54,6 +57,8 @@ public final class Main {
         exit(USAGE, "unexpected argument '" + arguments.get(i) + "'\n" + USAGE_TEXT);
       }
     }
+    ConfigWatcher watcher = new ConfigWatcher(configFile, ConfigWatcher.POLL_INTERVAL);
+    watcher.reloadOnHangUp(); // a SIGHUP during start-up waits for the watcher, rather than ending the process
     GatewayConfig config;
     try {
       config = ConfigLoader.load(configFile);
@@ -72,6 +77,7 @@ public final class Main {
       return;
     }
     log.info("admin listening on {}", gateway.adminAddress());
+    watcher.start(gateway);
     CountDownLatch stop = new CountDownLatch(1);
     SignalHandlers.onTermination(stop::countDown);
     stop.await();

@@ -22,12 +22,14 @@ public final class Authenticator {
   private static final Decision MALFORMED_TOKEN =
       Decision.deny(Reason.MALFORMED_TOKEN, TokenVerifier.NOT_COMPACT_JWS);
 
+  private final AuthConfig config;
   private final SigningKeys signingKeys;
   private final VerifiedTokens verifiedTokens;
   private final TokenVerifier verifier;
   private final AccessPolicy policy;
   private final CryptoProviders.Choice crypto;
   private final ValidationRecorder recorder;
+  private final Clock clock;
 
   public Authenticator(AuthConfig config, SigningKeys signingKeys, VerifiedTokens verifiedTokens, Clock clock) {
     this(config, signingKeys, verifiedTokens, CryptoProviders.select(), clock, ValidationRecorder.NONE);
@@ -40,12 +42,14 @@ public final class Authenticator {
       CryptoProviders.Choice crypto,
       Clock clock,
       ValidationRecorder recorder) {
+    this.config = config;
     this.signingKeys = signingKeys;
     this.verifiedTokens = verifiedTokens;
     this.verifier = new TokenVerifier(config, signingKeys, crypto, clock);
     this.policy = new AccessPolicy(config);
     this.crypto = crypto;
     this.recorder = recorder;
+    this.clock = clock;
   }
 
   /**
@@ -59,6 +63,20 @@ public final class Authenticator {
     LOG.info("RSA signatures verified by the {} provider", crypto.name());
     return new Authenticator(
         config, keys, new VerifiedTokens(config.tokenCacheMaxEntries(), keys, clock), crypto, clock, recorder);
+  }
+
+  /**
+   * The verdict under {@code next}'s rules (a configuration reload), sharing these signing keys, provider, clock and
+   * recorder. The verified-token cache is kept when the checks a cached token has passed (issuers, algorithms, clock
+   * skew) are the same; otherwise a new, empty one takes its place (see {@link VerifiedTokens#replacement()}). Tenant,
+   * token kind, MFA and audience are judged on every request anyway, so they never need a new cache.
+   */
+  public Authenticator reconfigured(AuthConfig next) {
+    boolean sameChecks = next.issuers().equals(config.issuers())
+        && next.algorithms().equals(config.algorithms())
+        && next.clockSkew().equals(config.clockSkew());
+    VerifiedTokens cache = sameChecks ? verifiedTokens : verifiedTokens.replacement();
+    return new Authenticator(next, signingKeys, cache, crypto, clock, recorder);
   }
 
   /** The JCA provider verifying signatures (`accp`, `conscrypt` or `jdk`), for the start log line and a metric. */
@@ -108,7 +126,7 @@ public final class Authenticator {
               } else {
                 if (lookup.hash() != null && outcome.token().signingKey() != null) {
                   verifiedTokens.put(lookup.hash(), outcome.token());
-                  last.remember(header, outcome.token());
+                  last.remember(header, outcome.token(), verifiedTokens);
                 }
                 decision = judge(outcome.token(), route);
               }
@@ -125,14 +143,14 @@ public final class Authenticator {
     if (!verifiedTokens.isEnabled()) {
       return new CacheLookup(null, null);
     }
-    VerifiedToken remembered = verifiedTokens.stillValid(last.matching(header));
+    VerifiedToken remembered = verifiedTokens.stillValid(last.matching(header, verifiedTokens));
     if (remembered != null) {
       return new CacheLookup(remembered, null);
     }
     VerifiedTokens.TokenHash hash = VerifiedTokens.hash(header, tokenStart);
     VerifiedToken cached = verifiedTokens.get(hash);
     if (cached != null) {
-      last.remember(header, cached);
+      last.remember(header, cached, verifiedTokens);
     }
     return new CacheLookup(cached, hash);
   }

@@ -5,20 +5,26 @@ package dev.mfagateway.auth;
  * the same value with every request, and comparing it with the last one costs a fraction of hashing it for the shared
  * {@link VerifiedTokens}; what the shared cache would check (expiry, signing key still current) is checked all the
  * same. One per connection; the value is kept until the connection closes or presents another token.
+ *
+ * <p>A token is remembered with the {@link VerifiedTokens} that vouched for it: a reload that changes the checks baked
+ * into a verified token (issuers, algorithms, clock skew) starts a new cache, and the connection's token is then
+ * verified again rather than answered from under the old rules.
  */
 public final class LastVerifiedToken {
-  private record Remembered(String authorization, VerifiedToken token) {}
+  private record Remembered(String authorization, VerifiedToken token, VerifiedTokens cache) {}
 
   /** Written by whichever thread finished the verdict (an HTTP client thread after a key fetch), read on the next. */
   private volatile Remembered last;
 
-  /** The verified token, if {@code authorization} is exactly the value it came in. */
-  VerifiedToken matching(String authorization) {
+  /** The verified token, if {@code authorization} is exactly the value it came in and {@code cache} vouched for it. */
+  VerifiedToken matching(String authorization, VerifiedTokens cache) {
     Remembered remembered = last;
-    return remembered != null && remembered.authorization().equals(authorization) ? remembered.token() : null;
+    return remembered != null && remembered.cache() == cache && remembered.authorization().equals(authorization)
+        ? remembered.token()
+        : null;
   }
 
-  void remember(String authorization, VerifiedToken token) {
-    last = new Remembered(authorization, token);
+  void remember(String authorization, VerifiedToken token, VerifiedTokens cache) {
+    last = new Remembered(authorization, token, cache);
   }
 }

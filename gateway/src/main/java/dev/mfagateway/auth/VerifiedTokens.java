@@ -32,19 +32,38 @@ public final class VerifiedTokens {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final ThreadLocal<Sha256> SHA256 = ThreadLocal.withInitial(Sha256::new);
 
+  /** Running counts, carried over to a {@link #replacement()} so that the metrics read from them never go back. */
+  private record Counts(LongAdder hits, LongAdder misses, LongAdder removals) {
+    Counts() {
+      this(new LongAdder(), new LongAdder(), new LongAdder());
+    }
+  }
+
+  private final long maxEntries;
   private final boolean enabled;
   private final Clock clock;
   private final Cache<TokenHash, VerifiedToken> cache;
   private final SigningKeys signingKeys;
-  private final LongAdder hits = new LongAdder();
-  private final LongAdder misses = new LongAdder();
-  /** Entries dropped: expired, pushed out by the bound, or invalidated because their signing key left the JWKS. */
-  private final LongAdder removals = new LongAdder();
+  private final LongAdder hits;
+  private final LongAdder misses;
+  /**
+   * Entries dropped: expired, pushed out by the bound, invalidated because their signing key left the JWKS, or
+   * dropped with the whole cache by a reload.
+   */
+  private final LongAdder removals;
 
   public VerifiedTokens(long maxEntries, SigningKeys signingKeys, Clock clock) {
+    this(maxEntries, signingKeys, clock, new Counts());
+  }
+
+  private VerifiedTokens(long maxEntries, SigningKeys signingKeys, Clock clock, Counts counts) {
+    this.maxEntries = maxEntries;
     this.enabled = maxEntries > 0;
     this.clock = clock;
     this.signingKeys = signingKeys;
+    this.hits = counts.hits();
+    this.misses = counts.misses();
+    this.removals = counts.removals();
     this.cache =
         Caffeine.newBuilder()
             .maximumWeight(maxEntries)
@@ -59,6 +78,17 @@ public final class VerifiedTokens {
               }
             })
             .build();
+  }
+
+  /**
+   * An empty cache with the same bound, keys and clock that continues these counts, for a reload that changed what a
+   * verified token has been checked against. This cache's entries are dropped (and counted as removals); a request
+   * still judged under the old rules may add to it, but nothing reads it any more.
+   */
+  public VerifiedTokens replacement() {
+    VerifiedTokens next = new VerifiedTokens(maxEntries, signingKeys, clock, new Counts(hits, misses, removals));
+    cache.invalidateAll();
+    return next;
   }
 
   /** False when `token-cache.max-entries` is 0: every request then verifies its token's signature. */

@@ -188,7 +188,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       refuseAndClose(problem);
       return;
     }
-    route = gateway.routes().match(head.uri());
+    ConfigSnapshot rules = gateway.current(); // once per request: the route holds the rest of the exchange to it
+    route = rules.routes().match(head.uri());
     if (route == null) {
       // No reason of SPEC §8 names "no route"; the path is what is wrong with the request, so it is `bad_http`.
       gateway.metrics().httpRejection(HttpRejection.NO_ROUTE.ordinal());
@@ -199,7 +200,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     phase = Phase.DECIDING;
     long current = exchange;
     CompletableFuture<Decision> verdict =
-        gateway
+        rules
             .authenticator()
             .authenticate(
                 head.headers().getAll(HttpHeaderNames.AUTHORIZATION), head.uri(), route.config(), lastToken)

@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -45,13 +46,14 @@ public final class GatewayServer implements AutoCloseable {
   private static final int RESOLVER_THREADS = 2;
 
   private final GatewayConfig config;
-  private final Authenticator authenticator;
   private final GatewayMetrics metrics;
   private final AuditLog audit;
   private final ComplianceReport compliance;
   private final AtomicInteger openConnections = new AtomicInteger();
   private volatile boolean draining;
   private volatile boolean serving;
+  /** Published with one volatile write; each request reads it once (see {@link ConfigSnapshot}). */
+  private volatile ConfigSnapshot current;
   private MultiThreadIoEventLoopGroup acceptor;
   private MultiThreadIoEventLoopGroup workers;
   private ExecutorService resolverThreads;
@@ -68,10 +70,19 @@ public final class GatewayServer implements AutoCloseable {
       AuditLog audit,
       ComplianceReport compliance) {
     this.config = config;
-    this.authenticator = authenticator;
     this.metrics = metrics;
     this.audit = audit;
     this.compliance = compliance;
+    this.current = new ConfigSnapshot(new Routes(config.routes(), metrics), authenticator);
+  }
+
+  /**
+   * Applies a reloaded configuration's routes and the verdict built for it to the next request on every connection.
+   * Settings read at start only (listener, limits, upstream, server) keep the values the gateway started with.
+   */
+  public void apply(GatewayConfig reloaded, Authenticator authenticator) {
+    warnAboutPlainUpstreams(reloaded.routes());
+    current = new ConfigSnapshot(new Routes(reloaded.routes(), metrics), authenticator);
   }
 
   /**
@@ -97,8 +108,7 @@ public final class GatewayServer implements AutoCloseable {
     clients = new DefaultChannelGroup("gateway-clients", GlobalEventExecutor.INSTANCE);
     GatewayContext context =
         new GatewayContext(
-            config, new Routes(config.routes(), metrics), authenticator, upstreams, metrics, audit, compliance,
-            serverTls != null, () -> draining);
+            config, () -> current, upstreams, metrics, audit, compliance, serverTls != null, () -> draining);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(acceptor, workers)
@@ -140,7 +150,7 @@ public final class GatewayServer implements AutoCloseable {
       throw e;
     }
     serving = true;
-    warnAboutPlainUpstreams();
+    warnAboutPlainUpstreams(config.routes());
     LOG.info(
         "gateway listening on {} ({}, {}, transport {})",
         address(), serverTls != null ? "https" : "http", "tls provider " + TlsContexts.provider(), Transport.name());
@@ -196,8 +206,8 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   /** SPEC §8: `http://` upstreams are allowed (sidecars, tests), but one off the loopback interface is warned about. */
-  private void warnAboutPlainUpstreams() {
-    for (RouteConfig route : config.routes()) {
+  private static void warnAboutPlainUpstreams(List<RouteConfig> routes) {
+    for (RouteConfig route : routes) {
       String host = route.upstream().getHost();
       boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
       if (route.upstream().getScheme().equals("http") && !loopback) {

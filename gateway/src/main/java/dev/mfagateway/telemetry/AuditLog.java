@@ -1,13 +1,15 @@
 package dev.mfagateway.telemetry;
 
 import dev.mfagateway.config.LoggingConfig.AccessLog;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.message.MapMessage;
 
 /**
- * The audit line of every refusal (logger {@value #AUDIT_LOGGER}) and the access line of a request (logger
+ * The audit line of every refusal and of every configuration reload (logger {@value #AUDIT_LOGGER}), and the access line of a request (logger
  * {@value #ACCESS_LOGGER}), as Log4j2 {@link MapMessage}s whose entries a JSON layout writes as JSON fields
  * (JsonTemplateLayout: {@code {"$resolver": "map", "flatten": true}}).
  *
@@ -42,6 +44,21 @@ public final class AuditLog {
         .with("oid", (Object) objectId)
         .with("client", (Object) client)
         .with("user_agent", (Object) clip(userAgent)));
+  }
+
+  /**
+   * The audit line of an applied configuration reload (`event` = `config_reload`): {@code changes} are its fields by
+   * name, values strings, lists or null. The caller keeps secrets out of them.
+   */
+  public void configReload(Map<String, Object> changes) {
+    EventMessage line = new EventMessage("config_reload");
+    changes.forEach(line::with);
+    audit.info(line);
+  }
+
+  /** The audit line of a rejected reload (`event` = `config_reload_rejected`): one entry per problem found. */
+  public void configReloadRejected(List<String> problems) {
+    audit.info(new EventMessage("config_reload_rejected").with("problems", (Object) List.copyOf(problems)));
   }
 
   /**

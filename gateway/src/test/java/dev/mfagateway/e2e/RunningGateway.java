@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +81,29 @@ final class RunningGateway implements AutoCloseable {
 
   InetSocketAddress address() {
     return gateway.address();
+  }
+
+  /** The gateway itself, for reloads. */
+  Gateway gateway() {
+    return gateway;
+  }
+
+  /**
+   * The sum of the admin listener's `/metrics` samples of {@code name} whose labels include each of {@code labels}
+   * (written as in the scrape, e.g. {@code outcome="applied"}); fails when there is none.
+   */
+  double metric(String name, String... labels) throws IOException, InterruptedException {
+    URI uri = URI.create("http://127.0.0.1:" + gateway.adminAddress().getPort() + "/metrics");
+    String scrape = client.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    List<String> samples = scrape.lines()
+        .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+        .filter(line -> Arrays.stream(labels).allMatch(line::contains))
+        .toList();
+    if (samples.isEmpty()) {
+      throw new AssertionError("no sample of " + name + " with " + Arrays.toString(labels));
+    }
+    return samples.stream().mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
   }
 
   /** A request to the gateway for {@code target} (path and query) carrying each given `Authorization` value. */
