@@ -41,6 +41,16 @@ final class DashboardQueries {
     return queries;
   }
 
+  /** The queries of the panel titled {@code title} (rows searched too), variables replaced; fails if there is none. */
+  static List<Query> panel(Path dashboardJson, String title, Map<String, String> values) throws IOException {
+    String source = "panel \"" + title + "\" ";
+    List<Query> queries = panels(dashboardJson, values).stream().filter(q -> q.source().startsWith(source)).toList();
+    if (queries.isEmpty()) {
+      throw new IllegalArgumentException("no panel titled \"" + title + "\" with queries in " + dashboardJson);
+    }
+    return queries;
+  }
+
   /** The template variables' queries: {@code label_values(m, l)} becomes {@code count by (l) (m)}. */
   static List<Query> variables(Path dashboardJson) throws IOException {
     List<Query> queries = new ArrayList<>();
