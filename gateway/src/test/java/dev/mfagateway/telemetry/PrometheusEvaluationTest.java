@@ -343,6 +343,16 @@ class PrometheusEvaluationTest {
         .isEqualTo(2);
   }
 
+  /** The rollout guide's queries, as an operator pastes them, against a fleet in the middle of a rollout. */
+  @Test
+  void everyQueryOfTheRolloutGuideReturnsData() throws Exception {
+    prometheus.awaitScraped();
+    List<DashboardQueries.Query> queries = DashboardQueries.markdown(ProjectFiles.ROLLOUT);
+
+    assertThat(queries).hasSizeGreaterThanOrEqualTo(10);
+    assertThat(queriesWithoutData(queries)).isEmpty();
+  }
+
   @Test
   void everyAlertConditionHoldsForTheTraffic() throws Exception {
     prometheus.awaitScraped();
