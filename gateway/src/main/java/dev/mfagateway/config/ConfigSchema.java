@@ -14,9 +14,11 @@ import java.util.TreeSet;
  * else, so a typo never falls back to a default in silence.
  */
 final class ConfigSchema {
-  private static final Set<String> ROUTE_KEYS =
+  /** The keys a `routes` element may hold (docs/configuration.md documents each). */
+  static final Set<String> ROUTE_KEYS =
       Set.of("name", "path-prefix", "upstream", "audiences", "mode", "require-mfa", "allow-app-only", "signature");
-  private static final Set<String> TLS_KEYS = Set.of("cert-file", "key-file");
+  /** The keys of the optional `listen.tls` block, which reference.conf leaves out. */
+  static final Set<String> TLS_KEYS = Set.of("cert-file", "key-file");
 
   private final ConfigObject reference;
 

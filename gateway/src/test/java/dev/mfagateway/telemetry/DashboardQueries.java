@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,8 +14,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Every PromQL expression of the Grafana dashboard (panels inside rows included, template variables substituted) and
- * of the Prometheus rules file, ready to send to {@code /api/v1/query}.
+ * Every PromQL expression of the Grafana dashboard (panels inside rows included, template variables substituted), of
+ * the Prometheus rules file and of a Markdown guide's {@code promql} blocks, ready to send to {@code /api/v1/query}.
  */
 final class DashboardQueries {
   /** Grafana's built-in interval variables, with values that suit a Prometheus scraping every second. */
@@ -38,6 +39,16 @@ final class DashboardQueries {
   static List<Query> panels(Path dashboardJson, Map<String, String> values) throws IOException {
     List<Query> queries = new ArrayList<>();
     collectPanels(new ObjectMapper().readTree(dashboardJson.toFile()).path("panels"), values, queries);
+    return queries;
+  }
+
+  /** The queries of the panel titled {@code title} (rows searched too), variables replaced; fails if there is none. */
+  static List<Query> panel(Path dashboardJson, String title, Map<String, String> values) throws IOException {
+    String source = "panel \"" + title + "\" ";
+    List<Query> queries = panels(dashboardJson, values).stream().filter(q -> q.source().startsWith(source)).toList();
+    if (queries.isEmpty()) {
+      throw new IllegalArgumentException("no panel titled \"" + title + "\" with queries in " + dashboardJson);
+    }
     return queries;
   }
 
@@ -76,6 +87,23 @@ final class DashboardQueries {
         String name = rule.has("alert") ? "alert " + rule.path("alert").asText()
             : "record " + rule.path("record").asText();
         queries.add(new Query(name, rule.path("expr").asText()));
+      }
+    }
+    return queries;
+  }
+
+  /** The fenced {@code ```promql} blocks of a Markdown file, one query each, named by the line they start on. */
+  static List<Query> markdown(Path markdownFile) throws IOException {
+    List<Query> queries = new ArrayList<>();
+    List<String> lines = Files.readAllLines(markdownFile);
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).trim().equals("```promql")) {
+        int start = i;
+        StringBuilder expr = new StringBuilder();
+        while (++i < lines.size() && !lines.get(i).trim().equals("```")) {
+          expr.append(lines.get(i)).append('\n');
+        }
+        queries.add(new Query(markdownFile.getFileName() + " line " + (start + 1), expr.toString().trim()));
       }
     }
     return queries;

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DashboardTest {
   private static final Duration NPM = Duration.ofMinutes(5);
+  private static final Map<String, String> ALL = Map.of("route", ".*", "tenant", ".*");
 
   @Test
   void grafanaTypesAcceptTheDashboard() throws Exception {
@@ -50,7 +51,7 @@ class DashboardTest {
     collect(dashboard.path("panels"), panels);
     Set<Integer> ids = new HashSet<>();
 
-    assertThat(declared).containsExactlyInAnyOrder("datasource", "route");
+    assertThat(declared).containsExactlyInAnyOrder("datasource", "route", "tenant");
     for (JsonNode panel : panels) {
       assertThat(ids.add(panel.path("id").asInt())).as("unique id of " + panel.path("title")).isTrue();
       if (panel.path("type").asText().equals("row")) {
@@ -61,14 +62,14 @@ class DashboardTest {
       assertThat(panel.path("targets")).as(panel.path("title").asText()).isNotEmpty();
       for (JsonNode target : panel.path("targets")) {
         DashboardQueries.substitute(target.path("expr").asText(),
-            Map.of("route", "x", "datasource", "x")); // throws on an undeclared variable
+            Map.of("route", "x", "tenant", "x", "datasource", "x")); // throws on an undeclared variable
       }
     }
   }
 
   @Test
   void theDashboardShowsWhatTheIssueAsksFor() throws Exception {
-    List<String> exprs = DashboardQueries.panels(ProjectFiles.DASHBOARD, Map.of("route", ".*")).stream()
+    List<String> exprs = DashboardQueries.panels(ProjectFiles.DASHBOARD, ALL).stream()
         .map(DashboardQueries.Query::expr).toList();
     String all = String.join("\n", exprs);
 
@@ -85,13 +86,38 @@ class DashboardTest {
         "mfa_gateway_connections",
         "jvm_memory_used_bytes{area=\"heap\"}",
         "jvm_buffer_memory_used_bytes{id=\"direct\"}",
-        "mfa_gateway_netty_allocator_memory_used_bytes");
+        "mfa_gateway_netty_allocator_memory_used_bytes",
+        "mfa_gateway_compliance_calls_total{tid=~\".*\", kind=\"user_no_mfa\"}",
+        "mfa_gateway_compliance_calls_total{tid=~\".*\", kind=\"cpv_app_only\"}",
+        "sum by (tid, app_id) (rate(mfa_gateway_compliance_calls_total",
+        "sum by (tid) (rate(mfa_gateway_compliance_calls_total{tid=~\".*\", kind=\"user_mfa\"}",
+        "[24h]");
     assertThat(exprs).allSatisfy(expr -> assertThat(expr).doesNotContain("$"));
   }
 
   @Test
+  void theComplianceRowSitsAboveTheCollapsedRuntimeRowWithoutOverlaps() throws Exception {
+    JsonNode panels = new ObjectMapper().readTree(ProjectFiles.DASHBOARD.toFile()).path("panels");
+    List<String> rows = new ArrayList<>();
+    panels.forEach(panel -> {
+      if (panel.path("type").asText().equals("row")) {
+        rows.add(panel.path("title").asText());
+      }
+    });
+
+    assertThat(rows).containsExactly("Traffic and decisions", "Latency", "Token cache and signing keys",
+        "Compliance (fleet-wide)", "Connections, memory and runtime");
+    for (int i = 0; i < panels.size(); i++) {
+      for (int j = i + 1; j < panels.size(); j++) {
+        assertThat(overlap(panels.get(i).path("gridPos"), panels.get(j).path("gridPos")))
+            .as(panels.get(i).path("title") + " and " + panels.get(j).path("title")).isFalse();
+      }
+    }
+  }
+
+  @Test
   void queriesInsideACollapsedRowAreFound() throws Exception {
-    List<String> sources = DashboardQueries.panels(ProjectFiles.DASHBOARD, Map.of("route", ".*")).stream()
+    List<String> sources = DashboardQueries.panels(ProjectFiles.DASHBOARD, ALL).stream()
         .map(DashboardQueries.Query::source).toList();
 
     assertThat(sources).contains("panel \"JVM heap\" A", "panel \"Deny ratio per route\" A");
@@ -107,6 +133,13 @@ class DashboardTest {
         .isEqualTo("rate(x{route=~\"pc|graph\"}[1m]) + y{r=~\"pc|graph\"} + z{r=~\"pc|graph\"}pc|graph");
     assertThatThrownBy(() -> DashboardQueries.substitute("x{r=\"$rout\"}", values))
         .hasMessageContaining("unknown variable $rout");
+  }
+
+  private static boolean overlap(JsonNode a, JsonNode b) {
+    return a.path("x").asInt() < b.path("x").asInt() + b.path("w").asInt()
+        && b.path("x").asInt() < a.path("x").asInt() + a.path("w").asInt()
+        && a.path("y").asInt() < b.path("y").asInt() + b.path("h").asInt()
+        && b.path("y").asInt() < a.path("y").asInt() + a.path("h").asInt();
   }
 
   private static void collect(JsonNode panels, List<JsonNode> into) {

@@ -11,6 +11,7 @@ final class ProjectFiles {
   static final Path RULES = CHART_FILES.resolve("prometheus-rules.yaml");
   static final Path RULES_TEST = CHART_FILES.resolve("prometheus-rules.test.yaml");
   static final Path RUNBOOK = ROOT.resolve("docs/runbook.md");
+  static final Path ROLLOUT = ROOT.resolve("docs/rollout.md");
   static final Path CHECK_DASHBOARD = ROOT.resolve("scripts/check-dashboard.sh");
 
   private ProjectFiles() {}

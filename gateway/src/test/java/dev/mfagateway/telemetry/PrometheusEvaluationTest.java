@@ -23,7 +23,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,13 +47,26 @@ import org.junit.jupiter.api.Timeout;
  * `/metrics` while real traffic goes through it: a gateway in front of real upstreams with a real JWKS, receiving
  * allowed requests, every kind of token refusal, hostile HTTP, report-only requests without MFA, upstream 5xx and
  * timeouts, and requests that queue for a pooled upstream connection. A second gateway whose JWKS is down (its metrics
- * clock three hours on) makes the key alerts true, and a closed port the gateway-down alert.
+ * clock three hours on) makes the key alerts true, and a closed port the gateway-down alert. A third gateway, in
+ * report-only with per-app compliance series, serves its own tenant a fixed mix of calls, so the Compliance row's
+ * figures can be checked, not just found.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(300)
 class PrometheusEvaluationTest {
   static final String JOB = "mfa-gateway";
   static final List<String> ROUTES = List.of("partner-center", "graph", "arm");
+  /** The third gateway's tenant: only it calls there, so every figure for this tid comes from the fixed mix below. */
+  static final String FLEET_TENANT = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f";
+  /** An app that is not a CPV, calling with app-only tokens. */
+  static final String OTHER_APP_ID = "7d6c5b4a-3e2f-4a1b-9c8d-7e6f5a4b3c2d";
+  /** Calls of each kind in one round of {@link #fleetTraffic}. */
+  static final int MFA_CALLS = 3;
+  static final int NO_MFA_CALLS = 1;
+  static final int CPV_APP_ONLY_CALLS = 2;
+  static final int APP_ONLY_CALLS = 1;
+  static final Map<String, String> ALL_TENANTS = Map.of("route", ".*", "tenant", ".*");
+  static final Map<String, String> FLEET_ONLY = Map.of("route", ".*", "tenant", FLEET_TENANT);
   /** What Prometheus sends when it scrapes. */
   static final String PROMETHEUS_ACCEPT = GatewayMetricsTest.PROMETHEUS_ACCEPT;
 
@@ -62,11 +78,14 @@ class PrometheusEvaluationTest {
   private ScriptedUpstream slowUpstream;
   private Gateway gateway;
   private Gateway keyless;
+  private Gateway fleet;
   private ScheduledExecutorService traffic;
   private PrometheusHarness prometheus;
   private String deadTarget;
   private String allowedToken;
   private String nonMfaToken;
+  private String appOnlyToken;
+  private final Map<String, Integer> fleetMix = new LinkedHashMap<>(); // token -> calls per round
 
   @BeforeAll
   void start() throws Exception {
@@ -107,15 +126,49 @@ class PrometheusEvaluationTest {
     Map<String, Object> withoutMfa = TestIssuer.userClaims(now);
     withoutMfa.put("amr", List.of("pwd"));
     nonMfaToken = issuer.mint(withoutMfa);
+    appOnlyToken = issuer.mint(TestIssuer.appOnlyClaims(now, OTHER_APP_ID));
+    startFleetGateway(now);
     awaitGcPauseMeter();
 
-    traffic = Executors.newScheduledThreadPool(3);
+    traffic = Executors.newScheduledThreadPool(4);
     traffic.scheduleWithFixedDelay(this::tokenTraffic, 0, 50, TimeUnit.MILLISECONDS);
+    traffic.scheduleWithFixedDelay(this::fleetTraffic, 0, 50, TimeUnit.MILLISECONDS);
     traffic.scheduleWithFixedDelay(this::queuedTraffic, 0, 50, TimeUnit.MILLISECONDS);
     traffic.scheduleWithFixedDelay(this::headerTimeout, 0, 100, TimeUnit.MILLISECONDS);
     deadTarget = "127.0.0.1:" + PrometheusHarness.freePort();
-    prometheus = PrometheusHarness.start(JOB, List.of(target(gateway), target(keyless), deadTarget),
+    prometheus = PrometheusHarness.start(JOB, List.of(target(gateway), target(keyless), target(fleet), deadTarget),
         ProjectFiles.RULES);
+  }
+
+  /**
+   * Report-only, so every call is forwarded and counted whatever it breaks; `export-series = apps`, so the series name
+   * each app (the first gateway exports the default, one series per tenant with app_id "all").
+   */
+  private void startFleetGateway(Instant now) throws Exception {
+    fleet = Gateway.start(ConfigLoader.fromString("""
+        gateway {
+          listen { host = "127.0.0.1", port = 0 }
+          admin { host = "127.0.0.1", port = 0 }
+          mode = report-only
+          routes = [{ name = partner-center, path-prefix = "/", upstream = "%s", audiences = ["%s"] }]
+          auth { jwks-uri = "%s", allowed-tenants = ["%s"], cpv-app-ids = ["%s"] }
+          compliance { export-series = apps }
+          server { event-loop-threads = 1, shutdown-grace = 1s }
+        }
+        """.formatted(upstream.uri(), TestIssuer.AUDIENCE, issuer.jwksUri(), FLEET_TENANT, TestConfigs.CPV_APP_ID)));
+    fleet.firstKeyFetch().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Map<String, Object> withoutMfa = fleetTenant(TestIssuer.userClaims(now));
+    withoutMfa.put("amr", List.of("pwd"));
+    fleetMix.put(issuer.mint(fleetTenant(TestIssuer.userClaims(now))), MFA_CALLS);
+    fleetMix.put(issuer.mint(withoutMfa), NO_MFA_CALLS);
+    fleetMix.put(issuer.mint(fleetTenant(TestIssuer.appOnlyClaims(now, TestConfigs.CPV_APP_ID))), CPV_APP_ONLY_CALLS);
+    fleetMix.put(issuer.mint(fleetTenant(TestIssuer.appOnlyClaims(now, OTHER_APP_ID))), APP_ONLY_CALLS);
+  }
+
+  private static Map<String, Object> fleetTenant(Map<String, Object> claims) {
+    claims.put("tid", FLEET_TENANT);
+    claims.put("iss", TestIssuer.V1_ISSUER.replace("{tenantid}", FLEET_TENANT));
+    return claims;
   }
 
   private final AtomicReference<Throwable> trafficFailure = new AtomicReference<>();
@@ -131,7 +184,7 @@ class PrometheusEvaluationTest {
       traffic.shutdownNow();
       traffic.awaitTermination(10, TimeUnit.SECONDS);
     }
-    for (AutoCloseable part : new AutoCloseable[] {gateway, keyless, upstream, slowUpstream, issuer}) {
+    for (AutoCloseable part : new AutoCloseable[] {gateway, keyless, fleet, upstream, slowUpstream, issuer}) {
       if (part != null) {
         part.close();
       }
@@ -140,17 +193,18 @@ class PrometheusEvaluationTest {
   }
 
   @Test
-  void prometheusScrapesBothGatewaysAndTheAdminPortSpeaksOpenMetrics() throws Exception {
+  void prometheusScrapesEveryGatewayAndTheAdminPortSpeaksOpenMetrics() throws Exception {
     Map<String, String> health = prometheus.awaitScraped();
 
     assertThat(health.get(target(gateway))).isEqualTo("up ");
     assertThat(health.get(target(keyless))).isEqualTo("up ");
+    assertThat(health.get(target(fleet))).isEqualTo("up ");
     assertThat(health.get(deadTarget)).startsWith("down ");
     HttpResponse<String> openMetrics = scrape(PROMETHEUS_ACCEPT);
     assertThat(openMetrics.headers().firstValue("content-type"))
         .hasValue("application/openmetrics-text; version=1.0.0; charset=utf-8");
     assertThat(openMetrics.body()).endsWith("# EOF\n");
-    assertThat(prometheus.awaitData("mfa_gateway_build_info{version=\"development\"}")).hasSize(2);
+    assertThat(prometheus.awaitData("mfa_gateway_build_info{version=\"development\"}")).hasSize(3);
   }
 
   @Test
@@ -208,10 +262,10 @@ class PrometheusEvaluationTest {
   void everyDashboardQueryReturnsData() throws Exception {
     prometheus.awaitScraped();
     List<DashboardQueries.Query> queries = new ArrayList<>(DashboardQueries.panels(ProjectFiles.DASHBOARD,
-        Map.of("route", String.join("|", ROUTES), "datasource", "prometheus")));
+        Map.of("route", String.join("|", ROUTES), "tenant", ".*", "datasource", "prometheus")));
     queries.addAll(DashboardQueries.variables(ProjectFiles.DASHBOARD));
 
-    assertThat(queries).hasSizeGreaterThan(30);
+    assertThat(queries).hasSizeGreaterThan(40);
     assertThat(queriesWithoutData(queries)).isEmpty();
   }
 
@@ -226,11 +280,85 @@ class PrometheusEvaluationTest {
   }
 
   @Test
+  void theTenantVariableListsEveryTenantSeenAndOther() throws Exception {
+    prometheus.awaitScraped();
+    DashboardQueries.Query tenants = DashboardQueries.variables(ProjectFiles.DASHBOARD).get(1);
+
+    JsonNode result = prometheus.awaitResult(tenants.expr(), "the three tenants",
+        series -> labelValues(series, "tid").contains(FLEET_TENANT) && labelValues(series, "tid").size() >= 4);
+    assertThat(labelValues(result, "tid"))
+        .containsExactlyInAnyOrder(TestIssuer.TENANT, RefusalCases.OTHER_TENANT, FLEET_TENANT, "other");
+  }
+
+  @Test
+  void complianceRowNamesTheTenantsAndAppsCallingWithoutMfaOrAsCpvAppOnly() throws Exception {
+    prometheus.awaitScraped();
+    // The first gateway exports one series per tenant (app_id "all"); the third one series per tenant and app.
+    Set<List<String>> withoutMfa = Set.of(List.of(TestIssuer.TENANT, "all"), List.of(FLEET_TENANT, TestIssuer.APP_ID));
+    Set<List<String>> cpvAppOnly =
+        Set.of(List.of(TestIssuer.TENANT, "all"), List.of(FLEET_TENANT, TestConfigs.CPV_APP_ID));
+
+    assertThat(tenantsAndAppsAbove0(awaitPanel("User calls without MFA by tenant and app", ALL_TENANTS,
+        series -> tenantsAndAppsAbove0(series).equals(withoutMfa)))).isEqualTo(withoutMfa);
+    assertThat(tenantsAndAppsAbove0(awaitPanel("CPV app-only calls by tenant and app", ALL_TENANTS,
+        series -> tenantsAndAppsAbove0(series).equals(cpvAppOnly)))).isEqualTo(cpvAppOnly);
+    JsonNode table = awaitPanel("Still breaking the rules, last 24h, by tenant and app", FLEET_ONLY,
+        series -> series.size() == 2);
+    Set<List<String>> rows = new HashSet<>();
+    table.forEach(row -> rows.add(List.of(label(row, "tid"), label(row, "app_id"), label(row, "kind"))));
+    assertThat(rows).containsExactlyInAnyOrder(List.of(FLEET_TENANT, TestIssuer.APP_ID, "user_no_mfa"),
+        List.of(FLEET_TENANT, TestConfigs.CPV_APP_ID, "cpv_app_only"));
+  }
+
+  @Test
+  void complianceRowMfaShareIsTheShareOfUserCallsWithMfaPerTenant() throws Exception {
+    prometheus.awaitScraped();
+    double expected = (double) MFA_CALLS / (MFA_CALLS + NO_MFA_CALLS);
+
+    JsonNode shares = awaitPanel("MFA share of user calls per tenant", ALL_TENANTS,
+        series -> near(byLabel(series, "tid").get(FLEET_TENANT), expected, 0.05));
+    Map<String, Double> byTenant = byLabel(shares, "tid");
+    // Only tenants that made user calls: the "other" bucket (no calls) gives no 0/0 series.
+    assertThat(byTenant).containsOnlyKeys(TestIssuer.TENANT, RefusalCases.OTHER_TENANT, FLEET_TENANT);
+    assertThat(byTenant.get(RefusalCases.OTHER_TENANT)).isEqualTo(1.0); // refused, but its token proved MFA
+    assertThat(byTenant.get(TestIssuer.TENANT)).isStrictlyBetween(0.0, 1.0);
+    JsonNode share24h = awaitPanel("MFA share of user calls, last 24h", FLEET_ONLY,
+        series -> near(one(series), expected, 0.05));
+    assertThat(one(share24h)).isBetween(expected - 0.05, expected + 0.05);
+  }
+
+  @Test
+  void complianceRowTrendAndTotalsFollowTheMixOfCalls() throws Exception {
+    prometheus.awaitScraped();
+    JsonNode trend = awaitPanel("Calls by kind, rolling 24h (trend)", FLEET_ONLY,
+        series -> followsTheMix(byLabel(series, "kind")));
+    assertThat(byLabel(trend, "kind")).containsOnlyKeys("user_mfa", "user_no_mfa", "app_only", "cpv_app_only");
+    Predicate<JsonNode> positive = series -> one(series) != null && one(series) > 0;
+    assertThat(one(awaitPanel("User calls without MFA, last 24h", FLEET_ONLY, positive))).isPositive();
+    assertThat(one(awaitPanel("CPV app-only calls, last 24h", FLEET_ONLY, positive))).isPositive();
+    assertThat(one(awaitPanel("Tenants still breaking the rules, last 24h", FLEET_ONLY,
+        series -> near(one(series), 1, 0)))).isEqualTo(1);
+    assertThat(one(awaitPanel("Tenants still breaking the rules, last 24h", ALL_TENANTS,
+        series -> near(one(series), 2, 0)))).as("the test tenant and the fleet tenant, not the foreign one")
+        .isEqualTo(2);
+  }
+
+  /** The rollout guide's queries, as an operator pastes them, against a fleet in the middle of a rollout. */
+  @Test
+  void everyQueryOfTheRolloutGuideReturnsData() throws Exception {
+    prometheus.awaitScraped();
+    List<DashboardQueries.Query> queries = DashboardQueries.markdown(ProjectFiles.ROLLOUT);
+
+    assertThat(queries).hasSizeGreaterThanOrEqualTo(10);
+    assertThat(queriesWithoutData(queries)).isEmpty();
+  }
+
+  @Test
   void everyAlertConditionHoldsForTheTraffic() throws Exception {
     prometheus.awaitScraped();
     List<DashboardQueries.Query> alerts = DashboardQueries.rules(ProjectFiles.RULES);
 
-    assertThat(alerts).hasSize(7);
+    assertThat(alerts).hasSize(8);
     assertThat(queriesWithoutData(alerts)).isEmpty();
   }
 
@@ -271,6 +399,67 @@ class PrometheusEvaluationTest {
     }
   }
 
+  /** Polls the single query of the dashboard panel titled {@code title} until {@code condition} holds. */
+  private JsonNode awaitPanel(String title, Map<String, String> values, Predicate<JsonNode> condition)
+      throws Exception {
+    List<DashboardQueries.Query> queries = DashboardQueries.panel(ProjectFiles.DASHBOARD, title, values);
+    assertThat(queries).as(title).hasSize(1);
+    return prometheus.awaitResult(queries.get(0).expr(), "panel \"" + title + "\"", condition);
+  }
+
+  /** (tid, app_id) of the series whose value is above 0. */
+  private static Set<List<String>> tenantsAndAppsAbove0(JsonNode result) {
+    Set<List<String>> above = new HashSet<>();
+    result.forEach(series -> {
+      if (value(series) > 0) {
+        above.add(List.of(label(series, "tid"), label(series, "app_id")));
+      }
+    });
+    return above;
+  }
+
+  private static Map<String, Double> byLabel(JsonNode result, String name) {
+    Map<String, Double> values = new HashMap<>();
+    result.forEach(series -> values.put(label(series, name), value(series)));
+    return values;
+  }
+
+  private static Set<String> labelValues(JsonNode result, String name) {
+    return byLabel(result, name).keySet();
+  }
+
+  /** The value of a result holding exactly one series; null otherwise. */
+  private static Double one(JsonNode result) {
+    return result.size() == 1 ? value(result.get(0)) : null;
+  }
+
+  /**
+   * Calls by kind in the proportions of one round of {@link #fleetTraffic}, each within 10 %, once at least 20 rounds
+   * are counted (a window's ends may cut a round).
+   */
+  private static boolean followsTheMix(Map<String, Double> calls) {
+    if (!calls.keySet().containsAll(List.of("user_mfa", "user_no_mfa", "app_only", "cpv_app_only"))) {
+      return false;
+    }
+    double rounds = calls.get("user_no_mfa") / NO_MFA_CALLS;
+    return rounds >= 20
+        && near(calls.get("user_mfa") / rounds, MFA_CALLS, 0.1 * MFA_CALLS)
+        && near(calls.get("cpv_app_only") / rounds, CPV_APP_ONLY_CALLS, 0.1 * CPV_APP_ONLY_CALLS)
+        && near(calls.get("app_only") / rounds, APP_ONLY_CALLS, 0.1 * APP_ONLY_CALLS);
+  }
+
+  private static String label(JsonNode series, String name) {
+    return series.path("metric").path(name).asText();
+  }
+
+  private static double value(JsonNode series) {
+    return Double.parseDouble(series.path("value").path(1).asText());
+  }
+
+  private static boolean near(Double actual, double expected, double tolerance) {
+    return actual != null && Math.abs(actual - expected) <= tolerance;
+  }
+
   /** Each query is polled until it has data; parse errors fail at once. Returns those that never got data. */
   private List<String> queriesWithoutData(List<DashboardQueries.Query> queries) throws Exception {
     List<String> failures = new ArrayList<>();
@@ -294,6 +483,7 @@ class PrometheusEvaluationTest {
       send(gateway, "/pc/v1/fail", List.of("Bearer " + allowedToken), "", 503);
       send(gateway, "/pc/v1/hang", List.of("Bearer " + allowedToken), "", 504);
       send(gateway, "/graph/v1.0/me", List.of("Bearer " + nonMfaToken), "", 200);
+      send(gateway, "/pc/v1/customers", List.of("Bearer " + appOnlyToken), "", 200);
       for (RefusalCases.Case refusal : RefusalCases.all(issuer)) {
         send(gateway, "/pc/v1/customers" + refusal.query(), refusal.authorization(), "",
             refusal.reason().status());
@@ -307,6 +497,19 @@ class PrometheusEvaluationTest {
       raw("GET /pc/ HTTP/1.1\r\nHost: gw\r\nX-Big: " + "b".repeat(33_000) + "\r\n\r\n", 431);
       raw("GET /pc/ HTTP/1.1\r\nHost: gw\r\nHost: other\r\n\r\n", 400);
       raw("GET /elsewhere HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + allowedToken + "\r\n\r\n", 404);
+    } catch (Exception | AssertionError e) {
+      trafficFailed(e);
+    }
+  }
+
+  /** One round of the third gateway's fixed mix, one call at a time; report-only forwards them all. */
+  private void fleetTraffic() {
+    try {
+      for (Map.Entry<String, Integer> token : fleetMix.entrySet()) {
+        for (int i = 0; i < token.getValue(); i++) {
+          send(fleet, "/v1/customers", List.of("Bearer " + token.getKey()), "", 200);
+        }
+      }
     } catch (Exception | AssertionError e) {
       trafficFailed(e);
     }

@@ -110,6 +110,22 @@ final class PrometheusHarness implements AutoCloseable {
     });
   }
 
+  /**
+   * Polls {@link #query} until {@code condition} holds for the result, or fails after {@link #WAIT} showing the last
+   * result: for values that settle as samples accumulate (rates and ratios over a window that is still filling).
+   */
+  JsonNode awaitResult(String promql, String what, Predicate<JsonNode> condition) throws Exception {
+    JsonNode[] last = {null};
+    try {
+      return poll(what + ": " + promql, () -> {
+        last[0] = query(promql);
+        return condition.test(last[0]) ? last[0] : null;
+      });
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage().lines().findFirst().orElse("") + "\nlast result: " + last[0], e);
+    }
+  }
+
   /** The loaded rule groups as {@code /api/v1/rules} reports them. */
   JsonNode rules() throws Exception {
     return get("/api/v1/rules").path("data").path("groups");
