@@ -108,9 +108,10 @@ public abstract class GatewayMixSimulation extends Simulation {
       System.out.println("The gateway's own count of its decisions (warm-up included, zeros left out):");
       bed.decisionCounts().stream().filter(line -> !line.endsWith(" 0.0"))
           .forEach(line -> System.out.println("  " + line));
+    } catch (IOException | InterruptedException e) {
+      System.out.println("Could not read the gateway's metrics: " + e);
+    } finally {
       bed.close();
-    } catch (Exception e) {
-      System.out.println("Could not stop the gateway under test cleanly: " + e);
     }
   }
 }
