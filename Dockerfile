@@ -23,6 +23,8 @@ WORKDIR /src
 COPY mvnw pom.xml ./
 COPY .mvn/ .mvn/
 COPY gateway/pom.xml gateway/
+# The root pom lists the load-test module; Maven needs its pom even when it builds only the gateway.
+COPY loadtest/gatling/pom.xml loadtest/gatling/
 COPY gateway/src/ gateway/src/
 RUN ./mvnw -B -q -pl gateway -am package -DskipTests
 
