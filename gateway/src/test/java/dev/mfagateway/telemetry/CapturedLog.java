@@ -16,7 +16,7 @@ import org.apache.logging.log4j.layout.template.json.JsonTemplateLayout;
  * Captures what named loggers write, rendered by the JsonTemplateLayout the gateway's log4j2.xml uses (ECS template
  * plus the flattened map fields), by attaching an appender to the running Log4j configuration. Close to detach.
  */
-final class CapturedLog implements AutoCloseable {
+public final class CapturedLog implements AutoCloseable {
   /** The additional field that turns a MapMessage's entries into top-level JSON fields. */
   static final String MAP_FIELDS = "{\"$resolver\": \"map\", \"flatten\": true}";
 
@@ -26,12 +26,12 @@ final class CapturedLog implements AutoCloseable {
   private final Level rootLevel;
 
   /** Captures what the named loggers write, and only that. */
-  CapturedLog(String... loggerNames) {
+  public CapturedLog(String... loggerNames) {
     this(false, loggerNames);
   }
 
   /** Captures every line of every logger, at every level (the root logger is set to ALL until closed). */
-  static CapturedLog everything() {
+  public static CapturedLog everything() {
     return new CapturedLog(true);
   }
 
@@ -63,7 +63,7 @@ final class CapturedLog implements AutoCloseable {
     context.updateLoggers();
   }
 
-  List<String> lines() {
+  public List<String> lines() {
     return List.copyOf(appender.lines);
   }
 
