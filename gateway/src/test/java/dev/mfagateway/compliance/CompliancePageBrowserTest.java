@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CompliancePageBrowserTest {
   private static final String HOSTILE_APP = "<script>alert(1)</script>";
   private static final String HOSTILE_TID = "\"><img src=x onerror=alert(2)>";
-  private static final Pattern TENANT_LINE = Pattern.compile("^(\\d+) calls?, (\\S+) of user calls with MFA, (\\d+) app-only\\.$");
+  private static final Pattern TENANT_LINE =
+      Pattern.compile("^(\\d+) calls?, (\\S+) of user calls with MFA, (\\d+) app-only\\.$");
 
   @TempDir Path dir;
 
@@ -157,7 +158,8 @@ class CompliancePageBrowserTest {
     page.select("#unattributed td[data-reason]")
         .forEach(cell -> unattributed.put(cell.attr("data-reason"), Long.parseLong(cell.text())));
     Map<String, Long> expectedUnattributed = new LinkedHashMap<>();
-    report.get("unattributed").fields().forEachRemaining(e -> expectedUnattributed.put(e.getKey(), e.getValue().asLong()));
+    report.get("unattributed").fields()
+        .forEachRemaining(e -> expectedUnattributed.put(e.getKey(), e.getValue().asLong()));
     assertThat(unattributed).isEqualTo(expectedUnattributed);
 
     assertThat(summary(page, "calls")).isEqualTo(calls);

@@ -12,13 +12,18 @@ import dev.mfagateway.e2e.RecordingServer;
 import dev.mfagateway.testing.MutableClock;
 import dev.mfagateway.testing.TestConfigs;
 import dev.mfagateway.testing.TestIssuer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SPEC §7 end to end: real requests through the real gateway (real upstream, real JWKS), then `/compliance` read from
@@ -267,10 +272,10 @@ class ComplianceReportEndToEndTest {
   }
 
   @Test
-  void hashedUsersListTheUsersWithoutMfaAndNeverTheirObjectIds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+  void hashedUsersListTheUsersWithoutMfaAndNeverTheirObjectIds(@TempDir Path dir)
       throws Exception {
-    java.nio.file.Path salt = dir.resolve("salt");
-    java.nio.file.Files.writeString(salt, "a salt of the partner's");
+    Path salt = dir.resolve("salt");
+    Files.writeString(salt, "a salt of the partner's");
     String users = "users = hashed, user-salt-file = \"" + salt + "\"";
     start(users);
     String alice = "11111111-aaaa-4aaa-8aaa-111111111111";
@@ -301,6 +306,32 @@ class ComplianceReportEndToEndTest {
     assertThat(app(tenant(gateway.report(), T1), APP_A).get("users_without_mfa"))
         .isEqualTo(Reports.parse("[{\"user_hash\": \"%s\", \"calls\": 1}]"
             .formatted(UserHashes.of("a salt of the partner's", alice))));
+  }
+
+  @Test
+  void usersBeyondTheListedOnesAreSummed(@TempDir Path dir) throws Exception {
+    Path salt = dir.resolve("salt");
+    Files.writeString(salt, "salt");
+    start("users = hashed, user-salt-file = \"" + salt + "\"");
+    for (int i = 0; i < 3; i++) {
+      expect(401, "/orders", TOKENS.user(T1, APP_A, "alice", false));
+    }
+    Set<String> others = new HashSet<>();
+    for (int i = 0; i < 24; i++) {
+      expect(401, "/orders", TOKENS.user(T1, APP_A, "user-" + i, false));
+      others.add(UserHashes.of("salt", "user-" + i));
+    }
+    JsonNode app = app(tenant(gateway.report(), T1), APP_A);
+    JsonNode listed = app.get("users_without_mfa");
+    assertThat(listed).hasSize(10);
+    assertThat(listed.get(0)).isEqualTo(Reports.parse(
+        "{\"user_hash\": \"%s\", \"calls\": 3}".formatted(UserHashes.of("salt", "alice"))));
+    for (int i = 1; i < 10; i++) {
+      assertThat(listed.get(i).get("calls").asLong()).isEqualTo(1);
+      assertThat(others).contains(listed.get(i).get("user_hash").asText());
+    }
+    assertThat(app.get("other_users_without_mfa_calls").asLong()).isEqualTo(27 - 3 - 9);
+    assertThat(app.get("user_calls_without_mfa").asLong()).isEqualTo(27);
   }
 
   @Test

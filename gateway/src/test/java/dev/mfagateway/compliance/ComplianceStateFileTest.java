@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -160,7 +161,8 @@ class ComplianceStateFileTest {
 
   @Test
   void aFileOfAnotherVersionIsIgnored() throws Exception {
-    String file = "{\"format\": \"mfa-gateway-compliance-state\", \"version\": 99, \"since\": \"2026-11-25T10:00:00Z\"}";
+    String file =
+        "{\"format\": \"mfa-gateway-compliance-state\", \"version\": 99, \"since\": \"2026-11-25T10:00:00Z\"}";
     assertIgnoredAndReplaced(file.getBytes(StandardCharsets.UTF_8), "unsupported version 99");
   }
 
@@ -225,7 +227,7 @@ class ComplianceStateFileTest {
 
   /** The messages of the WARN lines logged. */
   private static List<String> warnings(CapturedLog log) throws Exception {
-    List<String> warnings = new java.util.ArrayList<>();
+    List<String> warnings = new ArrayList<>();
     for (String line : log.lines()) {
       JsonNode event = JSON.readTree(line);
       if (event.path("log.level").asText().equals("WARN")) {
