@@ -12,22 +12,27 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The report as Prometheus series, read at scrape time (nothing on the request path), for the fleet view:
  * `mfa_gateway_compliance_calls_total{tid,app_id,kind}` with kind `user_mfa`, `user_no_mfa`, `app_only` (other apps)
  * and `cpv_app_only`. Cardinality is bounded: the top-K tenants ({@code tenants}, app_id `all`) or the top-K
  * tenant-and-app pairs ({@code apps}) by calls, everything else summed under tid and app_id `other`: at most
- * (K + 1) × 4 series. Counts are since the report began, so `increase()` and `rate()` work as on any counter.
+ * (K + 1) × 4 series. Counts are since the report began, and a series once exported keeps its place (a busier
+ * newcomer goes to `other`), so no counter ever goes backwards and `increase()` and `rate()` work as on any counter.
  */
 public final class ComplianceSeries implements MultiCollector {
   static final String CALLS = "mfa_gateway_compliance_calls";
 
   private final ComplianceReport report;
   private final ExportSeries export;
+  /** The (tid, app_id) pairs with series of their own, at most K, chosen busiest first and never dropped. */
+  private final Set<List<String>> exported = new HashSet<>();
 
   public ComplianceSeries(ComplianceReport report, ExportSeries export) {
     this.report = report;
@@ -52,8 +57,8 @@ public final class ComplianceSeries implements MultiCollector {
     return MetricSnapshots.of(calls.build());
   }
 
-  /** (tid, app_id) → calls by {@link CallKind} ordinal, the top K first and `other` last (always present). */
-  Map<List<String>, long[]> bounded(ReportView view) {
+  /** (tid, app_id) → calls by {@link CallKind} ordinal, the exported pairs first and `other` last (always present). */
+  synchronized Map<List<String>, long[]> bounded(ReportView view) {
     List<Map.Entry<List<String>, Figures>> entries = new ArrayList<>();
     long[] other = counts(view.other());
     for (TenantView tenant : view.tenants()) {
@@ -68,11 +73,12 @@ public final class ComplianceSeries implements MultiCollector {
     }
     entries.sort(Comparator.comparingLong((Map.Entry<List<String>, Figures> e) -> e.getValue().calls()).reversed());
     Map<List<String>, long[]> series = new LinkedHashMap<>();
-    for (int i = 0; i < entries.size(); i++) {
-      if (i < report.topK()) {
-        series.put(entries.get(i).getKey(), counts(entries.get(i).getValue()));
+    for (Map.Entry<List<String>, Figures> entry : entries) {
+      if (exported.contains(entry.getKey()) || exported.size() < report.topK()) {
+        exported.add(entry.getKey());
+        series.put(entry.getKey(), counts(entry.getValue()));
       } else {
-        add(other, counts(entries.get(i).getValue()));
+        add(other, counts(entry.getValue()));
       }
     }
     series.put(List.of("other", "other"), other);

@@ -77,10 +77,11 @@ public final class ReportPage {
     html.append("</nav>\n");
   }
 
+  /** Totals over every attributed call, the tenants beyond top-k included; non-compliant apps of the listed ones. */
   private static void summary(StringBuilder html, ReportView report) {
-    long calls = 0;
-    long withoutMfa = 0;
-    long cpvAppOnly = 0;
+    long calls = report.other().calls();
+    long withoutMfa = report.other().userWithoutMfa();
+    long cpvAppOnly = report.other().cpvAppOnly();
     long nonCompliantApps = 0;
     for (TenantView tenant : report.tenants()) {
       calls += tenant.totals().calls();

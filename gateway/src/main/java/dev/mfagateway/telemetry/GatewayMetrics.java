@@ -246,15 +246,15 @@ public final class GatewayMetrics implements AutoCloseable {
         .register(registry);
   }
 
-  /**
-   * A scrape for `/metrics`: OpenMetrics when the {@code Accept} header asks for it, else Prometheus text 0.0.4.
-   * {@code accept} may be null.
-   */
   /** Adds series computed at scrape time (the compliance report's bounded view). */
   public void registerCollector(io.prometheus.metrics.model.registry.MultiCollector collector) {
     registry.getPrometheusRegistry().register(collector);
   }
 
+  /**
+   * A scrape for `/metrics`: OpenMetrics when the {@code Accept} header asks for it, else Prometheus text 0.0.4.
+   * {@code accept} may be null.
+   */
   public Scrape scrape(String accept) {
     String contentType = accept != null && accept.contains("application/openmetrics-text")
         ? OPENMETRICS_FORMAT

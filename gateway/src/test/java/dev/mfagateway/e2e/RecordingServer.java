@@ -16,10 +16,10 @@ import java.util.concurrent.Executors;
  * A real HTTP server on 127.0.0.1 that records every request it receives and answers each with 200 and a fixed JSON
  * body. Stands in for the upstream behind the gateway, and as a canary that must never be contacted.
  */
-final class RecordingServer implements AutoCloseable {
+public final class RecordingServer implements AutoCloseable {
   /** One request as received: method, raw request target, headers (names as the JDK normalises them), body. */
-  record Received(String method, String target, Map<String, List<String>> headers, byte[] body) {
-    String header(String name) {
+  public record Received(String method, String target, Map<String, List<String>> headers, byte[] body) {
+    public String header(String name) {
       return headers.entrySet().stream()
           .filter(header -> header.getKey().equalsIgnoreCase(name))
           .flatMap(header -> header.getValue().stream())
@@ -33,7 +33,7 @@ final class RecordingServer implements AutoCloseable {
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final byte[] answer;
 
-  RecordingServer(String answer) throws IOException {
+  public RecordingServer(String answer) throws IOException {
     this.answer = answer.getBytes(StandardCharsets.UTF_8);
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::record);
@@ -41,15 +41,15 @@ final class RecordingServer implements AutoCloseable {
     server.start();
   }
 
-  URI uri() {
+  public URI uri() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
-  List<Received> received() {
+  public List<Received> received() {
     return List.copyOf(received);
   }
 
-  void clear() {
+  public void clear() {
     received.clear();
   }
 
