@@ -11,15 +11,18 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The live compliance report (SPEC §7): every decision on a token is counted, for its tenant and app when the token
  * passed the signature, issuer and lifetime checks ({@link Decision#attributed()}), otherwise under `unattributed` by
- * reason, so a forged token never creates an entry. Bounded whatever the traffic: the first K tenants, and the first K
- * apps of each, get entries of their own, later ones are summed under `other`; each entry has fixed-size time buckets.
- * Recording takes one map lookup per level and a short lock on the app's entry; safe from any thread.
+ * reason, so a forged token never creates an entry. Bounded whatever the traffic: at most K tenants, and K apps per
+ * tenant, get entries of their own, listed by calls; later ones are summed under `other`, unless an entry has been
+ * quiet for 24 hours, which is then folded into `other` to make room (checked at most once a minute). Each entry has
+ * fixed-size time buckets. Recording takes one map lookup per level and a short lock on the app's entry; safe from
+ * any thread.
  */
 public final class ComplianceReport {
   private final int topK;
@@ -28,6 +31,7 @@ public final class ComplianceReport {
   private final ConcurrentHashMap<String, Tenant> tenants = new ConcurrentHashMap<>();
   private final Entry otherTenants = Entry.forCalls();
   private final Entry unattributed = Entry.forUnattributed();
+  private final Folding tenantFolding = new Folding();
   private volatile Instant since;
 
   /** {@code users} is null when per-user ids are off. */
@@ -65,28 +69,60 @@ public final class ComplianceReport {
     String user = users != null && decision.kind() == CallKind.USER_NO_MFA
         ? users.hash(decision.identity().objectId())
         : null;
-    entry(tenantId, decision.identity().appId()).addCall(decision, refusal, now, user);
+    String appId = decision.identity().appId();
+    while (!entry(tenantId, appId, now).addCall(decision, refusal, now, user)) {
+      // the entry was folded into `other` meanwhile: look it up again
+    }
   }
 
-  private Entry entry(String tenantId, String appId) {
+  /** The entry of a tenant's app: tenant ids compare without case (they are GUIDs), app ids exactly. */
+  private Entry entry(String tenantId, String appId, long now) {
     Tenant tenant = tenants.get(tenantId);
     if (tenant == null) {
-      tenant = admit(tenantId);
-      if (tenant == null) {
-        return otherTenants;
-      }
+      tenant = admit(tenantId.toLowerCase(Locale.ROOT), now);
     }
-    return tenant.app(appId == null ? "" : appId);
+    Entry entry = tenant == null ? otherTenants : tenant.app(appId == null ? "" : appId, now);
+    return entry != null ? entry : otherTenants;
   }
 
-  private Tenant admit(String tenantId) {
+  private Tenant admit(String tenantId, long now) {
     synchronized (tenants) {
       Tenant tenant = tenants.get(tenantId);
-      if (tenant == null && tenants.size() < topK) {
+      if (tenant == null && (tenants.size() < topK || foldQuietTenant(now))) {
         tenant = new Tenant(topK);
         tenants.put(tenantId, tenant);
       }
       return tenant;
+    }
+  }
+
+  /** Folds one tenant quiet for a day into `other`, if there is one (and a minute passed since the last look). */
+  private boolean foldQuietTenant(long now) {
+    if (!tenantFolding.due(now)) {
+      return false;
+    }
+    for (Map.Entry<String, Tenant> candidate : tenants.entrySet()) {
+      if (candidate.getValue().quietSince(now - Folding.QUIET_MILLIS)) {
+        tenants.remove(candidate.getKey());
+        candidate.getValue().foldInto(otherTenants);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Rate-limits the search for a quiet entry, which scans every entry of its level. */
+  private static final class Folding {
+    static final long QUIET_MILLIS = 24 * Entry.HOUR;
+    private long lastLook = Long.MIN_VALUE;
+
+    /** Called under the level's admission lock. */
+    boolean due(long now) {
+      if (lastLook != Long.MIN_VALUE && now - lastLook < 60_000) {
+        return false;
+      }
+      lastLook = now;
+      return true;
     }
   }
 
@@ -134,9 +170,9 @@ public final class ComplianceReport {
   /** Adds a state read from the state file; the report then counts since the earlier of both starts. */
   void restore(State state) {
     state.apps().forEach((tenantId, byApp) -> byApp.forEach(
-        (appId, snapshot) -> entry(tenantId, appId.isEmpty() ? null : appId).merge(snapshot)));
+        (appId, snapshot) -> entry(tenantId, appId.isEmpty() ? null : appId, clock.millis()).merge(snapshot)));
     state.otherApps().forEach((tenantId, snapshot) -> {
-      Tenant tenant = tenants.containsKey(tenantId) ? tenants.get(tenantId) : admit(tenantId);
+      Tenant tenant = tenants.containsKey(tenantId) ? tenants.get(tenantId) : admit(tenantId, clock.millis());
       (tenant == null ? otherTenants : tenant.otherApps).merge(snapshot);
     });
     otherTenants.merge(state.otherTenants());
@@ -146,29 +182,65 @@ public final class ComplianceReport {
     }
   }
 
-  /** One tenant's apps: the first K by arrival, the rest summed in {@link #otherApps}. */
+  /** One tenant's apps: at most K of their own (room made as for tenants), the rest summed in {@link #otherApps}. */
   private static final class Tenant {
     private final int topK;
     private final ConcurrentHashMap<String, Entry> apps = new ConcurrentHashMap<>();
     private final Entry otherApps = Entry.forCalls();
+    private final Folding appFolding = new Folding();
+    /** Guarded by {@code apps}: set when the whole tenant was folded into `other`. */
+    private boolean folded;
 
     Tenant(int topK) {
       this.topK = topK;
     }
 
-    Entry app(String appId) {
+    /** The app's entry; null when this tenant was folded away meanwhile (the caller looks it up again). */
+    Entry app(String appId, long now) {
       Entry entry = apps.get(appId);
       if (entry != null) {
         return entry;
       }
       synchronized (apps) {
+        if (folded) {
+          return null;
+        }
         entry = apps.get(appId);
-        if (entry == null && apps.size() < topK) {
+        if (entry == null && (apps.size() < topK || foldQuietApp(now))) {
           entry = Entry.forCalls();
           apps.put(appId, entry);
         }
       }
       return entry != null ? entry : otherApps;
+    }
+
+    /** Under the {@code apps} lock. */
+    private boolean foldQuietApp(long now) {
+      if (!appFolding.due(now)) {
+        return false;
+      }
+      for (Map.Entry<String, Entry> candidate : apps.entrySet()) {
+        if (candidate.getValue().lastSeen() < now - Folding.QUIET_MILLIS) {
+          apps.remove(candidate.getKey());
+          otherApps.merge(candidate.getValue().fold());
+          return true;
+        }
+      }
+      return false;
+    }
+
+    boolean quietSince(long cutoff) {
+      return otherApps.lastSeen() < cutoff && apps.values().stream().allMatch(entry -> entry.lastSeen() < cutoff);
+    }
+
+    /** Moves everything into {@code other}; the entries take no more calls. */
+    void foldInto(Entry other) {
+      synchronized (apps) {
+        folded = true;
+        apps.values().forEach(entry -> other.merge(entry.fold()));
+        apps.clear();
+        other.merge(otherApps.fold());
+      }
     }
 
     ReportView.TenantView view(String tenantId, Window window, long now, boolean withUsers) {

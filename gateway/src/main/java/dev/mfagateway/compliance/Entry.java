@@ -24,6 +24,8 @@ final class Entry {
   private final Buckets lastDay;
   private final Map<String, long[]> usersWithoutMfa = new HashMap<>();
   private long otherUsers;
+  /** Set when the entry was folded into `other` to make room: it takes no more calls, the caller looks up anew. */
+  private boolean folded;
 
   private Entry(Tally template) {
     all = template;
@@ -39,7 +41,11 @@ final class Entry {
     return new Entry(Tally.forUnattributed());
   }
 
-  synchronized void addCall(Decision decision, int refusal, long now, String userWithoutMfa) {
+  /** Counts one call; false when this entry was folded away meanwhile (nothing counted: look the entry up again). */
+  synchronized boolean addCall(Decision decision, int refusal, long now, String userWithoutMfa) {
+    if (folded) {
+      return false;
+    }
     all.addCall(decision, refusal, now);
     lastHour.atTime(now).addCall(decision, refusal, now);
     lastDay.atTime(now).addCall(decision, refusal, now);
@@ -53,6 +59,18 @@ final class Entry {
         otherUsers++;
       }
     }
+    return true;
+  }
+
+  /** When this entry last counted a call (Long.MIN_VALUE if never). */
+  synchronized long lastSeen() {
+    return all.lastSeen;
+  }
+
+  /** Takes no more calls from now on; returns everything it held, to be merged into `other`. */
+  synchronized Snapshot fold() {
+    folded = true;
+    return snapshot();
   }
 
   synchronized void addUnattributed(Reason reason, long now) {
