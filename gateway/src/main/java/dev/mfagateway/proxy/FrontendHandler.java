@@ -12,6 +12,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.DecoderException;
@@ -45,8 +46,10 @@ import org.apache.logging.log4j.Logger;
 /**
  * One client connection: decode, check the HTTP shape, ask the {@link Authenticator}, then forward or refuse, and
  * stream the response back. Requests are served one at a time, in order: messages that arrive while an exchange is
- * under way wait in {@link #waiting}, and reading stops until they can be taken. Bodies stream with backpressure: a
- * side that cannot write stops the other side from reading.
+ * under way wait in {@link #waiting}, and reading stops only once something waits there (so a client that sends one
+ * request at a time never has its reading switched off and on, which costs two `epoll_ctl` calls a request). Bodies
+ * stream with backpressure: a side that cannot write stops the other side from reading. A client that half-closes
+ * (sends FIN after its request) still gets its answer; the connection closes after it.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
   private static final Logger LOG = LogManager.getLogger(FrontendHandler.class);
@@ -72,6 +75,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private Phase phase = Phase.IDLE;
   /** Set when a request head timed out while another exchange was under way: answered 408 once it ends. */
   private boolean headTimedOut;
+  /** The client half-closed: no further request can come, so the connection closes after the current answer. */
+  private boolean inputShutdown;
 
   /** The client's address, as forwarded in `X-Forwarded-For` and logged. */
   private String client;
@@ -154,15 +159,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     ctx.channel().config().setAutoRead(wantsInput());
   }
 
+  /**
+   * Whether to keep reading: yes unless a message already waits, or the request body must wait for a slow upstream. A
+   * pipelined request read meanwhile waits in {@link #waiting} (and reading then stops).
+   */
   private boolean wantsInput() {
-    if (!waiting.isEmpty()) {
+    if (!waiting.isEmpty() || inputShutdown) {
       return false;
     }
     return switch (phase) {
-      case IDLE -> true;
-      case FORWARDING -> !requestDone && upstream != null && upstream.isWritable();
-      case DISCARDING -> !requestDone;
-      default -> false;
+      case IDLE, DECIDING, DISCARDING -> true;
+      case FORWARDING -> requestDone || (upstream != null && upstream.isWritable());
+      case CLOSED -> false;
     };
   }
 
@@ -176,7 +184,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     responseDone = false;
     upstreamReusable = false;
     skippingInterim = false;
-    keepAlive = HttpUtil.isKeepAlive(head) && !gateway.draining();
+    keepAlive = HttpUtil.isKeepAlive(head) && !gateway.draining() && !inputShutdown;
     encoder.answeringHead(head.method().equals(HttpMethod.HEAD));
 
     RequestChecks.Problem problem = RequestChecks.decoderProblem(head);
@@ -562,6 +570,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
               || ((phase == Phase.FORWARDING || phase == Phase.DISCARDING)
                   && !requestDone && ctx.channel().config().isAutoRead());
       if (waitingForClient) {
+        close();
+      }
+    } else if (event instanceof ChannelInputShutdownEvent) {
+      inputShutdown = true;
+      keepAlive = false;
+      if (phase == Phase.IDLE && waiting.isEmpty()) {
         close();
       }
     } else if (event == GatewayContext.Drain.INSTANCE) {

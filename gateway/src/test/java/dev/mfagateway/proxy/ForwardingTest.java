@@ -197,6 +197,33 @@ class ForwardingTest {
   }
 
   @Test
+  void aClientThatHalfClosesAfterItsRequestStillGetsTheAnswerThenTheConnectionCloses() throws Exception {
+    for (String requests : List.of(get("/h1", ""), get("/h2", "") + get("/h3", ""))) {
+      int expected = requests.split("GET ").length - 1;
+      try (RawClient client = gateway.client()) {
+        client.send(requests);
+        client.shutdownOutput();
+        for (int i = 0; i < expected; i++) {
+          assertThat(client.read().status()).isEqualTo(200);
+        }
+        assertThat(client.closedByServer()).isTrue();
+      }
+    }
+    assertThat(gateway.upstream.requests).extracting(RecordingUpstream.Recorded::uri)
+        .containsExactly("/h1", "/h2", "/h3");
+  }
+
+  @Test
+  void aClientThatHalfClosesWhileIdleIsClosed() throws Exception {
+    try (RawClient client = gateway.client()) {
+      client.send(get("/idle", ""));
+      assertThat(client.read().status()).isEqualTo(200);
+      client.shutdownOutput();
+      assertThat(client.closedByServer()).isTrue();
+    }
+  }
+
+  @Test
   void continueIsSentOnlyAfterTheVerdictAllowed() throws Exception {
     String body = "12345";
     try (RawClient client = gateway.client()) {

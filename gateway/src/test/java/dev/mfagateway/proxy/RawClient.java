@@ -49,6 +49,11 @@ final class RawClient implements AutoCloseable {
     return this;
   }
 
+  /** Sends FIN: the client will send nothing more but still reads. */
+  void shutdownOutput() throws IOException {
+    socket.shutdownOutput();
+  }
+
   OutputStream output() {
     return out;
   }
