@@ -6,13 +6,17 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.mfagateway.config.AuthConfig;
+import dev.mfagateway.config.ExtraTrust;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.text.ParseException;
 import java.time.Clock;
@@ -33,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -41,7 +46,8 @@ import org.apache.logging.log4j.Logger;
  * HTTP client: at {@link #start()}, every `jwks-refresh-interval`, and on an unknown `kid` at most once per
  * `jwks-min-refresh-interval`, one fetch in flight at a time. A failed, empty, oversized or unparsable response keeps
  * the last good keys; failures retry with backoff from 1 s to 30 s. Only `auth.jwks-uri` is ever fetched: header
- * URLs (`jku`, `x5u`) and embedded keys are never looked at. Nothing here blocks the caller.
+ * URLs (`jku`, `x5u`) and embedded keys are never looked at. HTTPS trusts the system trust store plus the configured
+ * extra CA ({@link AuthConfig#jwksCaFile()}), read once here. Nothing here blocks the caller.
  */
 public final class SigningKeys implements AutoCloseable {
   /** A JWKS response larger than this is refused (SPEC §8). */
@@ -112,6 +118,7 @@ public final class SigningKeys implements AutoCloseable {
   private int consecutiveFailures;
   private ScheduledFuture<?> nextFetch;
 
+  /** Throws {@link UncheckedIOException} when the extra CA file, checked when the configuration was loaded, fails now. */
   public SigningKeys(AuthConfig config, Clock clock) {
     this.jwksUri = config.jwksUri();
     this.refreshInterval = config.jwksRefreshInterval();
@@ -119,7 +126,11 @@ public final class SigningKeys implements AutoCloseable {
     this.fetchTimeout = config.jwksFetchTimeout();
     this.clock = clock;
     this.client =
-        HttpClient.newBuilder().connectTimeout(fetchTimeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        HttpClient.newBuilder()
+            .connectTimeout(fetchTimeout)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .sslContext(trusting(config.jwksCaFile()))
+            .build();
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -127,6 +138,14 @@ public final class SigningKeys implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
+  }
+
+  private static SSLContext trusting(Optional<Path> caFile) {
+    try {
+      return ExtraTrust.clientContext(caFile);
+    } catch (IOException | GeneralSecurityException e) {
+      throw new UncheckedIOException(new IOException("JWKS fetch trust (extra CA " + caFile.get() + "): " + e, e));
+    }
   }
 
   public void setListener(Listener listener) {

@@ -177,6 +177,7 @@ public record ConfigChanges(
     changed(keys, AUTH + "jwks-refresh-interval", before, after, AuthConfig::jwksRefreshInterval);
     changed(keys, AUTH + "jwks-min-refresh-interval", before, after, AuthConfig::jwksMinRefreshInterval);
     changed(keys, AUTH + "jwks-fetch-timeout", before, after, AuthConfig::jwksFetchTimeout);
+    changed(keys, AUTH + "jwks-ca-file", before, after, AuthConfig::jwksCaFile);
     changed(keys, AUTH + "token-cache.max-entries", before, after, AuthConfig::tokenCacheMaxEntries);
     changed(keys, "gateway.compliance", running, next, GatewayConfig::compliance);
     changed(keys, "gateway.logging", running, next, GatewayConfig::logging);

@@ -100,9 +100,9 @@ public final class ConfigLoader {
     Listener listen = listener(reader);
     Endpoint admin = admin(reader);
     Mode mode = reader.choice("gateway.mode", MODES);
-    AuthConfig auth = auth(reader);
-    List<RouteConfig> routes = routes(reader, mode, auth);
     UpstreamConfig upstream = upstream(reader);
+    AuthConfig auth = auth(reader, upstream);
+    List<RouteConfig> routes = routes(reader, mode, auth);
     Limits limits = limits(reader);
     ServerConfig server = server(reader);
     ComplianceConfig compliance = compliance(reader);
@@ -141,7 +141,8 @@ public final class ConfigLoader {
     return r.failedSince(mark) ? null : new Endpoint(host, port, token);
   }
 
-  private static AuthConfig auth(ConfigReader r) {
+  /** `gateway.auth`; without its own `jwks-ca-file`, the JWKS fetch trusts the upstream's `ca-file` too. */
+  private static AuthConfig auth(ConfigReader r, UpstreamConfig upstream) {
     int mark = r.mark();
     String a = "gateway.auth.";
     URI jwksUri = r.uri(a + "jwks-uri", false);
@@ -179,11 +180,13 @@ public final class ConfigLoader {
     Duration minRefresh = r.duration(a + "jwks-min-refresh-interval", MILLI, Duration.ofHours(1));
     Duration fetchTimeout = r.duration(a + "jwks-fetch-timeout", MILLI, Duration.ofMinutes(1));
     Long cacheEntries = r.longInteger(a + "token-cache.max-entries", 0, 10_000_000);
-    if (r.failedSince(mark)) {
+    Optional<Path> jwksCaFile = r.optional(a + "jwks-ca-file", r::caFile);
+    if (r.failedSince(mark) || upstream == null) {
       return null;
     }
     return new AuthConfig(jwksUri, issuers, allowedTenants, algorithms, clockSkew, requireMfa, mfaValues, cpvAppIds,
-        allowAppOnly, refresh, minRefresh, fetchTimeout, cacheEntries);
+        allowAppOnly, refresh, minRefresh, fetchTimeout, cacheEntries,
+        jwksCaFile.isPresent() ? jwksCaFile : upstream.caFile());
   }
 
   private static List<RouteConfig> routes(ConfigReader r, Mode mode, AuthConfig auth) {
@@ -260,7 +263,7 @@ public final class ConfigLoader {
     Duration connect = r.duration(u + "connect-timeout", MILLI, Duration.ofMinutes(5));
     Duration response = r.duration(u + "response-timeout", MILLI, Duration.ofHours(1));
     Duration idle = r.duration(u + "idle-timeout", MILLI, Duration.ofHours(1));
-    Optional<Path> caFile = r.optional(u + "ca-file", r::readableFile);
+    Optional<Path> caFile = r.optional(u + "ca-file", r::caFile);
     Integer poolMax = r.integer(u + "pool.max-connections", 1, 10_000);
     Duration poolIdle = r.duration(u + "pool.idle-timeout", MILLI, Duration.ofHours(1));
     return r.failedSince(mark) ? null : new UpstreamConfig(connect, response, idle, caFile, poolMax, poolIdle);

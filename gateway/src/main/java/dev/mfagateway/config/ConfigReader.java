@@ -14,6 +14,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -207,6 +208,23 @@ final class ConfigReader {
       problem(path, "file not readable: " + file);
     } else {
       return file;
+    }
+    return null;
+  }
+
+  /** A {@link #readableFile} holding one or more PEM certificates (an extra trusted CA). */
+  Path caFile(String path) {
+    Path file = readableFile(path);
+    if (file == null) {
+      return null;
+    }
+    try {
+      ExtraTrust.certificates(file);
+      return file;
+    } catch (IOException e) {
+      problem(path, "file not readable: " + file + " (" + e.getClass().getSimpleName() + ")");
+    } catch (CertificateException e) {
+      problem(path, "not a PEM certificate file: " + file);
     }
     return null;
   }

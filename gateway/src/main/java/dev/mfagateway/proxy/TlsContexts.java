@@ -1,5 +1,6 @@
 package dev.mfagateway.proxy;
 
+import dev.mfagateway.config.ExtraTrust;
 import dev.mfagateway.config.TlsFiles;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -7,19 +8,10 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /** TLS for the client listener and for upstream connections: TLS 1.2+, modern AEAD suites, BoringSSL when it loads. */
 final class TlsContexts {
@@ -58,33 +50,7 @@ final class TlsContexts {
         .protocols(PROTOCOLS)
         .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
         .endpointIdentificationAlgorithm("HTTPS")
-        .trustManager(trust(caFile))
+        .trustManager(ExtraTrust.trustManagers(caFile))
         .build();
-  }
-
-  private static TrustManagerFactory trust(Optional<Path> caFile) throws IOException, GeneralSecurityException {
-    TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    system.init((KeyStore) null);
-    if (caFile.isEmpty()) {
-      return system;
-    }
-    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-    store.load(null, null);
-    int n = 0;
-    for (TrustManager manager : system.getTrustManagers()) {
-      if (manager instanceof X509TrustManager x509) {
-        for (X509Certificate issuer : x509.getAcceptedIssuers()) {
-          store.setCertificateEntry("system-" + n++, issuer);
-        }
-      }
-    }
-    try (InputStream in = Files.newInputStream(caFile.get())) {
-      for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        store.setCertificateEntry("ca-file-" + n++, certificate);
-      }
-    }
-    TrustManagerFactory combined = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    combined.init(store);
-    return combined;
   }
 }

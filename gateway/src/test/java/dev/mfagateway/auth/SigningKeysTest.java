@@ -276,7 +276,8 @@ class SigningKeysTest {
     AuthConfig base = TestConfigs.auth(issuer.jwksUri());
     AuthConfig everyFewMillis = new AuthConfig(base.jwksUri(), base.issuers(), base.allowedTenants(), base.algorithms(),
         base.clockSkew(), base.requireMfa(), base.mfaValues(), base.cpvAppIds(), base.allowAppOnly(),
-        Duration.ofMillis(200), base.jwksMinRefreshInterval(), base.jwksFetchTimeout(), base.tokenCacheMaxEntries());
+        Duration.ofMillis(200), base.jwksMinRefreshInterval(), base.jwksFetchTimeout(), base.tokenCacheMaxEntries(),
+        base.jwksCaFile());
     startGateway(everyFewMillis);
     CompletableFuture<SigningKeys.FetchOutcome> rotationSeen = nextOutcome(outcome -> keys.keyCount() == 2);
     issuer.rotate();

@@ -2,6 +2,8 @@ package dev.mfagateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mfagateway.testing.TestPki;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -128,6 +130,14 @@ class ConfigChangesTest {
     assertThat(ConfigChanges.between(STARTED, next, later).restartRequired()).as("still pending after another reload")
         .containsExactly("gateway.listen");
     assertThat(ConfigChanges.between(STARTED, later, STARTED).restartRequired()).as("restored").isEmpty();
+  }
+
+  @Test
+  void aNewJwksCaFileNeedsARestart() throws Exception {
+    Path ca = TestPki.caPem("Test CA");
+
+    assertThat(ConfigChanges.between(STARTED, STARTED, load("gateway.auth.jwks-ca-file = \"" + ca + "\""))
+        .restartRequired()).containsExactly("gateway.auth.jwks-ca-file");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.mfagateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mfagateway.testing.TestPki;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -299,11 +300,37 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void upstreamCaFileIsOptionalButMustExistWhenSet() throws Exception {
+  void upstreamCaFileIsOptionalButMustExistAndHoldAPemCertificateWhenSet() throws Exception {
     assertThat(problems("gateway.upstream.ca-file = \"" + tmp.resolve("ca.pem") + "\""))
         .containsExactly("gateway.upstream.ca-file: file not found: " + tmp.resolve("ca.pem"));
-    Path ca = write("ca");
+    Path notPem = write("ca");
+    assertThat(problems("gateway.upstream.ca-file = \"" + notPem + "\""))
+        .containsExactly("gateway.upstream.ca-file: not a PEM certificate file: " + notPem);
+    Path ca = caPem();
     assertThat(ConfigLoader.fromString("gateway.upstream.ca-file = \"" + ca + "\"").upstream().caFile()).contains(ca);
+  }
+
+  @Test
+  void jwksCaFileDefaultsToTheUpstreamCaFileAndMustHoldAPemCertificate() throws Exception {
+    Path upstreamCa = caPem();
+    Path jwksCa = caPem();
+    assertThat(ConfigLoader.fromString("").auth().jwksCaFile()).isEmpty();
+    assertThat(ConfigLoader.fromString("gateway.upstream.ca-file = \"" + upstreamCa + "\"").auth().jwksCaFile())
+        .contains(upstreamCa);
+    GatewayConfig both = ConfigLoader.fromString("gateway.upstream.ca-file = \"" + upstreamCa + "\"\n"
+        + "gateway.auth.jwks-ca-file = \"" + jwksCa + "\"");
+    assertThat(both.auth().jwksCaFile()).contains(jwksCa);
+    assertThat(both.upstream().caFile()).contains(upstreamCa);
+
+    Path notPem = write("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n");
+    assertThat(problems("gateway.auth.jwks-ca-file = \"" + notPem + "\""))
+        .containsExactly("gateway.auth.jwks-ca-file: not a PEM certificate file: " + notPem);
+    assertThat(problems("gateway.auth.jwks-ca-file = \"" + tmp.resolve("none.pem") + "\""))
+        .containsExactly("gateway.auth.jwks-ca-file: file not found: " + tmp.resolve("none.pem"));
+  }
+
+  private static Path caPem() throws Exception {
+    return TestPki.caPem("Test CA");
   }
 
   @Test

@@ -16,6 +16,7 @@ import dev.mfagateway.config.LoggingConfig;
 import dev.mfagateway.config.Mode;
 import dev.mfagateway.config.RouteConfig;
 import dev.mfagateway.config.SignatureMode;
+import dev.mfagateway.testing.TestPki;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -431,7 +432,7 @@ class HelmChartTest {
    * directory stand in for them.
    */
   @Test
-  void renderedConfigurationIsAcceptedByTheGatewaysConfigLoader(@TempDir Path mounts) throws IOException {
+  void renderedConfigurationIsAcceptedByTheGatewaysConfigLoader(@TempDir Path mounts) throws Exception {
     GatewayConfig defaults = load(configMapText(render(UnaryOperator.identity())));
     assertThat(defaults.mode()).isEqualTo(Mode.ENFORCE);
     assertThat(defaults.listen().port()).isEqualTo(8080);
@@ -444,6 +445,8 @@ class HelmChartTest {
       Files.createDirectories(mounts.resolve(file).getParent());
       Files.createFile(mounts.resolve(file));
     }
+    Files.writeString(mounts.resolve("upstream-ca/ca.crt"),
+        TestPki.ca("Test CA").getCertificatePEM());
     Files.createDirectories(mounts.resolve("admin-token"));
     Files.writeString(mounts.resolve("admin-token/token"), "token-from-the-secret\n");
     String productionText = configMapText(renderProduction());

@@ -7,6 +7,7 @@ import dev.mfagateway.config.SignatureMode;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Configuration records for tests, with SPEC §3's defaults and the {@link TestIssuer}'s tenant allowed. */
@@ -34,7 +35,8 @@ public final class TestConfigs {
         Duration.ofHours(1),
         Duration.ofSeconds(30),
         fetchTimeout,
-        10_000);
+        10_000,
+        Optional.empty());
   }
 
   /** The Partner Center route: enforce, MFA required, app-only allowed, signature verified. */

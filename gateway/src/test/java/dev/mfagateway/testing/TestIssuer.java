@@ -12,6 +12,8 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -30,10 +32,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
- * A token issuer for tests: RSA keys from Nimbus, a real JWKS endpoint over HTTP on 127.0.0.1 (JDK HttpServer), token
- * minting with any header and claims, key rotation, and JWKS failure modes. Counts the JWKS fetches it served.
+ * A token issuer for tests: RSA keys from Nimbus, a real JWKS endpoint over HTTP or HTTPS on 127.0.0.1 (JDK
+ * HttpServer), token minting with any header and claims, key rotation, and JWKS failure modes. Counts the JWKS fetches
+ * it served.
  */
 public final class TestIssuer implements AutoCloseable {
   public static final String TENANT = "6f3d2b1a-0c4e-4a8b-9f7d-1e2c3b4a5d6e";
@@ -70,17 +74,31 @@ public final class TestIssuer implements AutoCloseable {
 
   public static TestIssuer start() {
     try {
-      HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-      TestIssuer issuer = new TestIssuer(server);
-      issuer.signingKey = newKey();
-      issuer.published.add(issuer.signingKey);
-      server.createContext("/keys", issuer::serveJwks);
-      server.setExecutor(issuer.executor);
-      server.start();
-      return issuer;
+      return serve(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The same issuer with its JWKS served over HTTPS, the handshake made with {@code tls}. */
+  public static TestIssuer startHttps(SSLContext tls) {
+    try {
+      HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.setHttpsConfigurator(new HttpsConfigurator(tls));
+      return serve(server);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static TestIssuer serve(HttpServer server) {
+    TestIssuer issuer = new TestIssuer(server);
+    issuer.signingKey = newKey();
+    issuer.published.add(issuer.signingKey);
+    server.createContext("/keys", issuer::serveJwks);
+    server.setExecutor(issuer.executor);
+    server.start();
+    return issuer;
   }
 
   public static RSAKey newKey() {
@@ -92,7 +110,8 @@ public final class TestIssuer implements AutoCloseable {
   }
 
   public URI jwksUri() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/keys");
+    String scheme = server instanceof HttpsServer ? "https" : "http";
+    return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort() + "/keys");
   }
 
   public int fetchCount() {
