@@ -180,7 +180,7 @@ http {
   }
 }
 EOF
-"${LOAD_PIN[@]}" nginx -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" &
+"${LOAD_PIN[@]}" nginx -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx/stdout.log" 2>&1 &
 STARTED_PIDS+=($!)
 NGINX_PID=$!
 
@@ -268,7 +268,7 @@ EOF
 } >"$WORK/haproxy.cfg"
 haproxy -c -q -f "$WORK/haproxy.cfg" >"$WORK/haproxy-check.log" 2>&1 \
   || die "HAProxy rejected the generated configuration: $(cat "$WORK/haproxy-check.log")"
-"${PROXY_PIN[@]}" haproxy -db -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 &
+"${PROXY_PIN[@]}" haproxy -db -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 3>&- &
 STARTED_PIDS+=($!)
 PID_OF[haproxy-pass]=$!
 PID_OF[haproxy-jwt]=$!
@@ -291,7 +291,7 @@ gateway {
   logging { access-log = off }
 }
 EOF
-  "${PROXY_PIN[@]}" java $JAVA_OPTIONS -jar "$JAR" serve --config "$WORK/$1.conf" >"$WORK/$1.log" 2>&1 &
+  "${PROXY_PIN[@]}" java $JAVA_OPTIONS -jar "$JAR" serve --config "$WORK/$1.conf" >"$WORK/$1.log" 2>&1 3>&- &
   STARTED_PIDS+=($!)
   PID_OF[$1]=$!
 }
@@ -300,7 +300,7 @@ if [[ " $TARGETS " == *" mfa-gateway-nocache "* ]]; then start_gateway mfa-gatew
 if [[ " $TARGETS " == *" scg "* ]]; then
   "${PROXY_PIN[@]}" java $JAVA_OPTIONS -jar "$SCG_JAR" --server.address=127.0.0.1 --server.port="${PORT_OF[scg]}" \
     --compare.upstream="$UPSTREAM" --compare.jwks-uri="$JWKS_URI" --compare.allowed-tenants="$TENANT" \
-    --compare.cpv-app-ids="$CPV_APP_ID" >"$WORK/scg.log" 2>&1 &
+    --compare.cpv-app-ids="$CPV_APP_ID" >"$WORK/scg.log" 2>&1 3>&- &
   STARTED_PIDS+=($!)
   PID_OF[scg]=$!
 fi
