@@ -40,7 +40,8 @@ import java.util.concurrent.locks.LockSupport;
  * omission). The first WARMUP_S seconds are sent but not recorded. Prints one line, {@code OPEN key=value …}:
  * requests recorded and the seconds they span, 2xx, other statuses, connections lost, requests still unanswered 30 s
  * after the last was due, all requests answered (warm-up included), the achieved rate, latency p50/p99/p99.9 in
- * microseconds, and the pacer's own lateness (p50/p99) for judging them.
+ * microseconds, the injector's own lateness in handing requests to the event loop (pacing, p50/p99: its error, part
+ * of every latency), and how long requests waited for a free connection (send wait, p50/p99: the target's backlog).
  */
 public final class OpenModelLoad {
   private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -55,7 +56,9 @@ public final class OpenModelLoad {
   private final ArrayDeque<Long> due = new ArrayDeque<>();
   private long recordFrom;
   private final long[] latencies;
-  private final long[] lateness;
+  private final long[] pacerLateness;
+  private int paced;
+  private final long[] connectionWaits;
   private int recorded;
   private long answeredInAll;
   private int ok;
@@ -63,6 +66,7 @@ public final class OpenModelLoad {
   private int errors;
   private long lastAnswer;
   private final CountDownLatch allAnswered = new CountDownLatch(1);
+  private boolean allHandedOver;
   private int outstanding;
 
   private OpenModelLoad(URI target, String token, int capacity) {
@@ -73,7 +77,8 @@ public final class OpenModelLoad {
     request.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
     request.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
     this.latencies = new long[capacity];
-    this.lateness = new long[capacity];
+    this.pacerLateness = new long[capacity];
+    this.connectionWaits = new long[capacity];
     this.bootstrap =
         new Bootstrap()
             .group(group)
@@ -137,7 +142,11 @@ public final class OpenModelLoad {
       loop.execute(() -> enqueue(batch));
     }
     long lastDue = start + (total - 1) * 1_000_000_000L / rate;
-    loop.execute(this::countDownWhenAnswered);
+    loop.execute(
+        () -> {
+          allHandedOver = true;
+          countDownWhenAnswered();
+        });
     boolean drained = allAnswered.await(lastDue + DRAIN_NANOS - System.nanoTime(), TimeUnit.NANOSECONDS);
     CountDownLatch summarised = new CountDownLatch(1);
     String[] summary = new String[1];
@@ -151,9 +160,13 @@ public final class OpenModelLoad {
   }
 
   private void enqueue(long[] batch) {
+    long now = System.nanoTime();
     for (long instant : batch) {
       due.add(instant);
       outstanding++;
+      if (instant >= recordFrom && paced < pacerLateness.length) {
+        pacerLateness[paced++] = now - instant;
+      }
     }
     dispatch();
   }
@@ -174,7 +187,7 @@ public final class OpenModelLoad {
     lastAnswer = now;
     if (connection.dueAt >= recordFrom && recorded < latencies.length) {
       latencies[recorded] = now - connection.dueAt;
-      lateness[recorded] = connection.sentAt - connection.dueAt;
+      connectionWaits[recorded] = connection.sentAt - connection.dueAt;
       recorded++;
       if (success) {
         ok++;
@@ -186,23 +199,26 @@ public final class OpenModelLoad {
   }
 
   private void countDownWhenAnswered() {
-    if (outstanding == 0 && due.isEmpty()) {
+    if (allHandedOver && outstanding == 0 && due.isEmpty()) {
       allAnswered.countDown();
     }
   }
 
   private String summary(long unanswered, long lastDue) {
     long[] sorted = Arrays.copyOf(latencies, recorded);
-    long[] late = Arrays.copyOf(lateness, recorded);
+    long[] late = Arrays.copyOf(pacerLateness, paced);
+    long[] waits = Arrays.copyOf(connectionWaits, recorded);
     Arrays.sort(sorted);
     Arrays.sort(late);
+    Arrays.sort(waits);
     double measuredSeconds = Math.max(1, Math.max(lastAnswer, lastDue) - recordFrom) / 1e9;
     return String.format(
         Locale.ROOT,
         "OPEN requests=%d seconds=%.2f ok=%d non2xx=%d errors=%d unanswered=%d answered=%d rate=%.1f p50_us=%d"
-            + " p99_us=%d p999_us=%d pacing_p50_us=%d pacing_p99_us=%d",
+            + " p99_us=%d p999_us=%d pacing_p50_us=%d pacing_p99_us=%d send_wait_p50_us=%d send_wait_p99_us=%d",
         recorded, measuredSeconds, ok, otherStatus, errors, unanswered, answeredInAll, recorded / measuredSeconds,
-        micros(sorted, 50), micros(sorted, 99), micros(sorted, 99.9), micros(late, 50), micros(late, 99));
+        micros(sorted, 50), micros(sorted, 99), micros(sorted, 99.9), micros(late, 50), micros(late, 99),
+        micros(waits, 50), micros(waits, 99));
   }
 
   private static long micros(long[] sorted, double percentile) {

@@ -592,9 +592,10 @@ SUMMARY=$WORK/summary.txt
   awk -F'\t' 'NR > 1 { printf "%-6s %-7s %-20s %9s req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms  %7s us/req  nginx %5s us/req  %3s new upstream conn.%s%s\n",
                        $1, $2, $3, $6, $7, $8, $9, $10, $11, $12, ($13 > 0 ? "  socket errors " $13 : ""), ($14 > 0 ? "  non-2xx " $14 : "") }' "$RUNS"
   echo
-  echo "open-model pass, the injector's own lateness (when it sent vs. when the request was due):"
+  echo "open-model pass: the injector's own lateness (request handed to its event loop vs. due: its error, inside every"
+  echo "latency above) and the wait for a free one of its $OPEN_CONNECTIONS connections (the target's backlog):"
   while read -r target line; do
-    echo "  $target: p50 $(field pacing_p50_us "$line") us, p99 $(field pacing_p99_us "$line") us"
+    echo "  $target: lateness p50 $(field pacing_p50_us "$line") us, p99 $(field pacing_p99_us "$line") us; connection wait p50 $(field send_wait_p50_us "$line") us, p99 $(field send_wait_p99_us "$line") us"
   done <"$WORK/open-lines"
   echo
   echo "peak resident memory (VmHWM) of each proxy process over the whole run:"
