@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * of 20 apps each (the lookups of a warm report), for the common call (an allowed MFA user call), a refused call without
  * MFA with per-user hashing on (the most expensive path: HMAC of the oid), and an unattributed refusal; and the common
  * call from two threads on one app (the two event loops of a 2-core machine contending for one entry's lock). Compare
- * with the gateway's CPU time per request (GatewayUnderLoad + wrk, or loadtest/side-by-side.sh) for the share.
+ * with the gateway's CPU time per request (GatewayUnderLoad + wrk, or loadtest/compare.sh) for the share.
  *
  * <pre>
  * ./mvnw -B -Pbench -pl loadtest -am package -DskipTests
