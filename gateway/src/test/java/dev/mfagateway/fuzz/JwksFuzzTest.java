@@ -55,6 +55,7 @@ class JwksFuzzTest {
 
   @FuzzTest(maxDuration = "2m")
   void servedKeys(byte[] jwks) throws Exception {
+    JwksConnections.allow(server.getAddress().getPort());
     body.set(jwks);
     lastOutcome.set(null);
     keys.start().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -78,6 +78,7 @@ class VerdictFuzzTest {
   /** Up to three `Authorization` values: fuzzed text, or `Bearer` and a valid token cut, spliced or altered. */
   @FuzzTest(maxDuration = "2m")
   void headerValues(FuzzedDataProvider data) {
+    JwksConnections.allow(issuer.jwksUri().getPort());
     RouteConfig route = data.pickValue(routes);
     String target = data.consumeBoolean() ? data.pickValue(TARGETS) : data.consumeString(30);
     int count = data.consumeInt(0, 3);
@@ -91,6 +92,7 @@ class VerdictFuzzTest {
   /** One `Bearer` value holding a claim set (fuzzed, or arbitrary payload text) signed by a published key. */
   @FuzzTest(maxDuration = "2m")
   void signedClaimSets(FuzzedDataProvider data) {
+    JwksConnections.allow(issuer.jwksUri().getPort());
     RouteConfig route = data.pickValue(routes);
     RSAKey key = data.pickValue(List.of(issuer.signingKey(), previous, ATTACKER_KEY));
     String payload = data.consumeBoolean() ? data.consumeString(300) : Tokens.json(Tokens.claims(data, NOW));
