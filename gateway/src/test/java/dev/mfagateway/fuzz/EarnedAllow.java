@@ -96,7 +96,7 @@ final class EarnedAllow {
     }
     Object aud = claims.get("aud");
     List<?> audiences = aud instanceof List<?> list ? list : List.of(String.valueOf(aud));
-    if (!(aud instanceof String || aud instanceof List) || audiences.stream().noneMatch(route.audiences()::contains)) {
+    if (!(aud instanceof String || aud instanceof List) || audiences.stream().noneMatch(a -> a instanceof String s && route.audiences().contains(s))) {
       return Optional.of("aud holds the route's audience");
     }
     boolean appOnly = "app".equals(claims.get("idtyp")) || !(claims.get("scp") instanceof String scp) || scp.isBlank();
@@ -105,7 +105,8 @@ final class EarnedAllow {
           && config.cpvAppIds().contains(id.toLowerCase(Locale.ROOT)));
       return cpv || !route.allowAppOnly() ? Optional.of("app-only only for non-CPV apps where allowed") : Optional.empty();
     }
-    boolean mfa = claims.get("amr") instanceof List<?> methods && methods.stream().anyMatch(config.mfaValues()::contains);
+    boolean mfa = claims.get("amr") instanceof List<?> methods && methods.stream()
+        .anyMatch(m -> m instanceof String s && config.mfaValues().contains(s));
     return route.requireMfa() && !mfa ? Optional.of("amr an array holding an MFA value") : Optional.empty();
   }
 }
