@@ -158,6 +158,8 @@ class AuthenticatorTableTest {
     deny(rows, "duplicate header member", () -> List.of(bearer(withRawHeader(
         "{\"alg\":\"RS256\",\"alg\":\"RS256\",\"kid\":\"" + issuer.signingKey().getKeyID() + "\"}"))),
         Reason.MALFORMED_TOKEN);
+    deny(rows, "JWE-looking header with enc null (Nimbus's Header.parse throws NullPointerException)",
+        () -> List.of(bearer(withRawHeader("{\"alg\":\"RSA-OAEP\",\"enc\":null}"))), Reason.MALFORMED_TOKEN);
     deny(rows, "typ other than JWT", () -> List.of(bearer(mint(issuer.header().type(new JOSEObjectType("at+jwt")),
         claims(c -> {})))), Reason.MALFORMED_TOKEN);
     deny(rows, "duplicate payload member", () -> List.of(bearer(TestIssuer.mint(issuer.header().build(),
