@@ -219,7 +219,7 @@ public final class CheckTokenCommand {
    */
   private static void explainChecks(GatewayConfig config, RouteConfig route, String skipped, String token,
       TokenVerifier verifier, SigningKeys keys, CheckReport report) throws InterruptedException {
-    BearerToken.Extraction extraction = BearerToken.extract(List.of("Bearer " + token), "/");
+    BearerToken.Extraction extraction = BearerToken.extract(List.of("Bearer " + token), "/", null);
     if (extraction.refusal() != null) {
       report.fail("token", extraction.refusal(), "");
       return;

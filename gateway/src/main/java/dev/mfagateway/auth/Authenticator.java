@@ -101,7 +101,7 @@ public final class Authenticator {
   /** The verdict for a request on the connection whose last verified token is {@code last}. */
   public CompletionStage<Decision> authenticate(
       List<String> authorizationValues, String requestTarget, RouteConfig route, LastVerifiedToken last) {
-    BearerToken.Extraction extraction = BearerToken.extract(authorizationValues, requestTarget);
+    BearerToken.Extraction extraction = BearerToken.extract(authorizationValues, requestTarget, last.authorization());
     if (extraction.refusal() != null) {
       return done(extraction.refusal(), authorizationValues, route);
     }

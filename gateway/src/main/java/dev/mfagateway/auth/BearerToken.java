@@ -27,7 +27,11 @@ public final class BearerToken {
     }
   }
 
-  public static Extraction extract(List<String> authorizationValues, String requestTarget) {
+  /**
+   * {@code provenValue} is the exact `Authorization` value the connection's last verified token came in (null when
+   * none): a value equal to it is known to be a compact JWS, so its shape is not scanned again.
+   */
+  public static Extraction extract(List<String> authorizationValues, String requestTarget, String provenValue) {
     if (authorizationValues.size() > 1) {
       return Extraction.refused(
           Reason.MALFORMED_REQUEST, "several Authorization headers: send exactly one");
@@ -51,6 +55,9 @@ public final class BearerToken {
     int start = 7;
     while (start < value.length() && value.charAt(start) == ' ') {
       start++;
+    }
+    if (value.equals(provenValue)) {
+      return Extraction.of(value, start, true);
     }
     // Every compact JWS is a b64token, so one pass over the token usually settles both questions.
     boolean compactJws = JwsShape.isCompactJws(value, start);

@@ -24,6 +24,12 @@ public final class LastVerifiedToken {
         : null;
   }
 
+  /** The exact `Authorization` value of the last verified token (its shape was checked then), or null. */
+  String authorization() {
+    Remembered remembered = last;
+    return remembered == null ? null : remembered.authorization();
+  }
+
   void remember(String authorization, VerifiedToken token, VerifiedTokens cache) {
     last = new Remembered(authorization, token, cache);
   }

@@ -20,7 +20,7 @@ class BearerTokenTest {
       "Bearer a.b.c          | /x?a=1#access_token=2 | a.b.c",
   })
   void extractsTheToken(String header, String target, String token) {
-    BearerToken.Extraction extraction = BearerToken.extract(List.of(header), target);
+    BearerToken.Extraction extraction = BearerToken.extract(List.of(header), target, null);
     assertThat(extraction.refusal()).isNull();
     assertThat(extraction.headerValue().substring(extraction.tokenStart())).isEqualTo(token);
   }
@@ -36,7 +36,7 @@ class BearerTokenTest {
       "Bearera.b.c  | /                          | MALFORMED_REQUEST",
   })
   void refuses(String header, String target, Reason reason) {
-    assertThat(BearerToken.extract(List.of(header), target).refusal().reason()).isEqualTo(reason);
+    assertThat(BearerToken.extract(List.of(header), target, null).refusal().reason()).isEqualTo(reason);
   }
 
   @ParameterizedTest
