@@ -80,4 +80,18 @@ class BearerTokenTest {
     }
     assertThat(compact).as("samples of the right shape").isGreaterThan(1_000);
   }
+
+  @Test
+  void onlyTheExactValueProvenLastSkipsTheShapeScan() {
+    String proven = "Bearer aaa.bbb.ccc";
+    assertThat(BearerToken.extract(List.of(proven), "/", proven).compactJws()).isTrue();
+    // Malleable variants of the proven value are scanned like any other and are not compact JWS.
+    for (String variant : List.of(proven + "==", proven + "+", "Bearer aaa.bbb.cc/", "Bearer  aaa.bbb.ccc ")) {
+      BearerToken.Extraction extraction = BearerToken.extract(List.of(variant), "/", proven);
+      assertThat(extraction.refusal() != null || !extraction.compactJws()).as(variant).isTrue();
+    }
+    // The proven value does not excuse a token also sent in the query string.
+    assertThat(BearerToken.extract(List.of(proven), "/x?access_token=aaa.bbb.ccc", proven).refusal().reason())
+        .isEqualTo(Reason.MALFORMED_REQUEST);
+  }
 }
