@@ -11,10 +11,9 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
-import com.sun.net.httpserver.HttpServer;
+import dev.mfagateway.demo.DemoIssuer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,18 +76,17 @@ public final class BenchIssuer {
     long maxSeconds = Long.parseLong(args[3]);
     BenchIssuer issuer = new BenchIssuer(args[1], args[2], Duration.ofSeconds(maxSeconds).plusHours(1));
     String jwks = new JWKSet(issuer.signingKey.toPublicJWK()).toString();
-    HttpServer server = serveJwks(jwks.getBytes(StandardCharsets.UTF_8));
+    DemoIssuer served = DemoIssuer.start(issuer.signingKey);
     try {
       issuer.writeFiles(out, jwks);
-      writeAtomically(
-          out.resolve("jwks-uri"), "http://127.0.0.1:" + server.getAddress().getPort() + "/discovery/keys");
+      writeAtomically(out.resolve("jwks-uri"), served.jwksUri().toString());
       try {
         CompletableFuture.runAsync(BenchIssuer::drainStandardInput).get(maxSeconds, TimeUnit.SECONDS);
       } catch (TimeoutException e) {
         System.err.println("BenchIssuer: stopping after " + maxSeconds + "s");
       }
     } finally {
-      server.stop(0);
+      served.close();
     }
     System.exit(0);
   }
@@ -184,21 +182,6 @@ public final class BenchIssuer {
     return "-----BEGIN PUBLIC KEY-----\n"
         + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(subjectPublicKeyInfo)
         + "\n-----END PUBLIC KEY-----\n";
-  }
-
-  private static HttpServer serveJwks(byte[] jwks) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/discovery/keys",
-        exchange -> {
-          exchange.getResponseHeaders().set("Content-Type", "application/json");
-          exchange.sendResponseHeaders(200, jwks.length);
-          try (OutputStream body = exchange.getResponseBody()) {
-            body.write(jwks);
-          }
-        });
-    server.start();
-    return server;
   }
 
   private static void drainStandardInput() {

@@ -110,7 +110,7 @@ public final class Gateway implements AutoCloseable {
     }
     GatewayServer server = new GatewayServer(config, authenticator, metrics, audit, compliance);
     AdminServer admin = new AdminServer(config.admin(), () -> server.isServing() && keys.isReady(), metrics,
-        compliance, ReportSaver.replicaName());
+        compliance, replicaName());
     try {
       admin.start();
       server.start();
@@ -240,5 +240,11 @@ public final class Gateway implements AutoCloseable {
     admin.close();
     authenticator.signingKeys().close();
     metrics.close();
+  }
+
+  /** How the compliance page names this process: the pod name under Kubernetes (HOSTNAME), else the process id. */
+  private static String replicaName() {
+    String host = System.getenv("HOSTNAME");
+    return host != null && !host.isBlank() ? host : "process " + ProcessHandle.current().pid();
   }
 }

@@ -39,12 +39,6 @@ final class ReportSaver implements AutoCloseable {
     return new ReportSaver(file, report, timer);
   }
 
-  /** How the compliance page names this process: the pod name under Kubernetes (HOSTNAME), else the process id. */
-  static String replicaName() {
-    String host = System.getenv("HOSTNAME");
-    return host != null && !host.isBlank() ? host : "process " + ProcessHandle.current().pid();
-  }
-
   /** Stops the timer and saves once more. */
   @Override
   public void close() {

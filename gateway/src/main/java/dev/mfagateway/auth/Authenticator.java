@@ -101,7 +101,9 @@ public final class Authenticator {
   /** The verdict for a request on the connection whose last verified token is {@code last}. */
   public CompletionStage<Decision> authenticate(
       List<String> authorizationValues, String requestTarget, RouteConfig route, LastVerifiedToken last) {
-    BearerToken.Extraction extraction = BearerToken.extract(authorizationValues, requestTarget, last.authorization());
+    LastVerifiedToken.Proven proven = last.proven();
+    BearerToken.Extraction extraction =
+        BearerToken.extract(authorizationValues, requestTarget, proven == null ? null : proven.authorization());
     if (extraction.refusal() != null) {
       return done(extraction.refusal(), authorizationValues, route);
     }
@@ -110,7 +112,7 @@ public final class Authenticator {
       return done(MALFORMED_TOKEN, authorizationValues, route);
     }
     long started = System.nanoTime();
-    CacheLookup lookup = lookUp(header, extraction.tokenStart(), last);
+    CacheLookup lookup = lookUp(header, extraction.tokenStart(), extraction.proven() ? proven : null, last);
     if (lookup.token() != null) {
       Decision decision = judge(lookup.token(), route);
       recorder.validated(true, System.nanoTime() - started);
@@ -138,12 +140,15 @@ public final class Authenticator {
   /** What the caches hold for a token, and its hash when the shared cache was asked (null when caching is off). */
   private record CacheLookup(VerifiedToken token, VerifiedTokens.TokenHash hash) {}
 
-  /** The connection's last token if it is this one, else the shared cache by the token's hash. */
-  private CacheLookup lookUp(String header, int tokenStart, LastVerifiedToken last) {
+  /**
+   * The connection's last token if {@code proven} (the header value equals it: compared once, in extraction), else the
+   * shared cache by the token's hash.
+   */
+  private CacheLookup lookUp(String header, int tokenStart, LastVerifiedToken.Proven proven, LastVerifiedToken last) {
     if (!verifiedTokens.isEnabled()) {
       return new CacheLookup(null, null);
     }
-    VerifiedToken remembered = verifiedTokens.stillValid(last.matching(header, verifiedTokens));
+    VerifiedToken remembered = verifiedTokens.stillValid(proven == null ? null : proven.vouchedBy(verifiedTokens));
     if (remembered != null) {
       return new CacheLookup(remembered, null);
     }

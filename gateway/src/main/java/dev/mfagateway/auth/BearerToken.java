@@ -14,16 +14,20 @@ public final class BearerToken {
 
   /**
    * The outcome: either the token, which starts at {@code tokenStart} in {@code headerValue} (kept in place so the
-   * cached path never copies it) and whose strict compact-JWS shape is already known, or the refusal that ends the
-   * request.
+   * cached path never copies it) and whose strict compact-JWS shape is already known — {@code proven} when the value
+   * is exactly the one the connection proved last —, or the refusal that ends the request.
    */
-  public record Extraction(String headerValue, int tokenStart, boolean compactJws, Decision refusal) {
+  public record Extraction(String headerValue, int tokenStart, boolean compactJws, boolean proven, Decision refusal) {
     static Extraction of(String headerValue, int tokenStart, boolean compactJws) {
-      return new Extraction(headerValue, tokenStart, compactJws, null);
+      return new Extraction(headerValue, tokenStart, compactJws, false, null);
+    }
+
+    static Extraction ofProven(String headerValue, int tokenStart) {
+      return new Extraction(headerValue, tokenStart, true, true, null);
     }
 
     static Extraction refused(Reason reason, String description) {
-      return new Extraction(null, 0, false, Decision.deny(reason, description));
+      return new Extraction(null, 0, false, false, Decision.deny(reason, description));
     }
   }
 
@@ -57,7 +61,7 @@ public final class BearerToken {
       start++;
     }
     if (value.equals(provenValue)) {
-      return Extraction.of(value, start, true);
+      return Extraction.ofProven(value, start);
     }
     // Every compact JWS is a b64token, so one pass over the token usually settles both questions.
     boolean compactJws = JwsShape.isCompactJws(value, start);

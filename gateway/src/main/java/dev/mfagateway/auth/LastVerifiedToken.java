@@ -11,26 +11,23 @@ package dev.mfagateway.auth;
  * verified again rather than answered from under the old rules.
  */
 public final class LastVerifiedToken {
-  private record Remembered(String authorization, VerifiedToken token, VerifiedTokens cache) {}
-
-  /** Written by whichever thread finished the verdict (an HTTP client thread after a key fetch), read on the next. */
-  private volatile Remembered last;
-
-  /** The verified token, if {@code authorization} is exactly the value it came in and {@code cache} vouched for it. */
-  VerifiedToken matching(String authorization, VerifiedTokens cache) {
-    Remembered remembered = last;
-    return remembered != null && remembered.cache() == cache && remembered.authorization().equals(authorization)
-        ? remembered.token()
-        : null;
+  /** A token the connection proved, the exact value it came in, and the cache that vouched for it. */
+  record Proven(String authorization, VerifiedToken token, VerifiedTokens cache) {
+    /** The token, if {@code current} is the cache that vouched for it (a reload may have started another). */
+    VerifiedToken vouchedBy(VerifiedTokens current) {
+      return cache == current ? token : null;
+    }
   }
 
-  /** The exact `Authorization` value of the last verified token (its shape was checked then), or null. */
-  String authorization() {
-    Remembered remembered = last;
-    return remembered == null ? null : remembered.authorization();
+  /** Written by whichever thread finished the verdict (an HTTP client thread after a key fetch), read on the next. */
+  private volatile Proven last;
+
+  /** What the connection proved last, or null; read once per request. */
+  Proven proven() {
+    return last;
   }
 
   void remember(String authorization, VerifiedToken token, VerifiedTokens cache) {
-    last = new Remembered(authorization, token, cache);
+    last = new Proven(authorization, token, cache);
   }
 }

@@ -25,6 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * any thread.
  */
 public final class ComplianceReport {
+  private static final long[][] NO_TREND = {new long[0], new long[0]};
+
   private final int topK;
   private final Clock clock;
   private final UserHasher users;
@@ -128,10 +130,18 @@ public final class ComplianceReport {
 
   /** The report over {@code window}: tenants and apps by calls in the window, those without calls left out. */
   public ReportView view(Window window) {
+    return view(window, true);
+  }
+
+  /**
+   * {@link #view(Window)}; without {@code details} the apps carry their figures only (no hourly trend, no users),
+   * which is all the Prometheus series read on every scrape.
+   */
+  ReportView view(Window window, boolean details) {
     long now = clock.millis();
     List<ReportView.TenantView> tenantViews = new ArrayList<>();
     tenants.forEach((tenantId, tenant) -> {
-      ReportView.TenantView view = tenant.view(tenantId, window, now, users != null);
+      ReportView.TenantView view = tenant.view(tenantId, window, now, details, details && users != null);
       if (view.totals().calls() > 0) {
         tenantViews.add(view);
       }
@@ -243,7 +253,7 @@ public final class ComplianceReport {
       }
     }
 
-    ReportView.TenantView view(String tenantId, Window window, long now, boolean withUsers) {
+    ReportView.TenantView view(String tenantId, Window window, long now, boolean withTrend, boolean withUsers) {
       Tally totals = Tally.forCalls();
       List<ReportView.AppView> views = new ArrayList<>();
       apps.forEach((appId, entry) -> {
@@ -252,7 +262,7 @@ public final class ComplianceReport {
           return;
         }
         totals.addAll(sum);
-        long[][] trend = entry.dayTrend(now);
+        long[][] trend = withTrend ? entry.dayTrend(now) : NO_TREND;
         Entry.UsersWithoutMfa users = withUsers ? entry.users(10) : new Entry.UsersWithoutMfa(List.of(), 0);
         views.add(new ReportView.AppView(appId.isEmpty() ? null : appId, Figures.of(sum), trend[0], trend[1],
             users.top().stream().map(u -> new ReportView.UserView(u.getKey(), u.getValue())).toList(),

@@ -45,7 +45,7 @@ public final class ComplianceSeries implements MultiCollector {
         .name(CALLS)
         .help("Calls with a verified token by tenant (tid), app (app_id) and kind (user_mfa, user_no_mfa, app_only,"
             + " cpv_app_only); top-k only, the rest under tid=\"other\"");
-    Map<List<String>, long[]> series = bounded(report.view(Window.ALL));
+    Map<List<String>, long[]> series = bounded(report.view(Window.ALL, false));
     series.forEach((labels, counts) -> {
       for (CallKind kind : CallKind.values()) {
         calls.dataPoint(CounterDataPointSnapshot.builder()

@@ -44,6 +44,11 @@ public final class DemoIssuer implements AutoCloseable {
     } catch (JOSEException e) {
       throw new IllegalStateException("cannot generate the demo signing key", e);
     }
+    return start(key);
+  }
+
+  /** An issuer signing with {@code key}, its public half served as the JWKS (loadtest/BenchIssuer mints with it too). */
+  public static DemoIssuer start(RSAKey key) throws IOException {
     byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
