@@ -72,12 +72,13 @@ final class Forwarding {
   }
 
   /**
-   * The request as the upstream sees it. The body is streamed separately; its framing is kept: chunked stays chunked,
-   * a `Content-Length` stays. `Expect` is not forwarded: the gateway answers `100 Continue` itself.
+   * The request as the upstream sees it, made from the client's (whose headers it takes over and changes: read what
+   * you need of them first). The body is streamed separately; its framing is kept: chunked stays chunked, a
+   * `Content-Length` stays. `Expect` is not forwarded: the gateway answers `100 Continue` itself.
    */
   static HttpRequest upstreamRequest(
       HttpRequest client, URI upstream, String clientAddress, boolean clientTls, String requestId) {
-    HttpHeaders headers = client.headers().copy();
+    HttpHeaders headers = client.headers();
     boolean chunked = HttpUtil.isTransferEncodingChunked(client);
     String clientHost = headers.get(HttpHeaderNames.HOST);
     removeHopByHop(headers);
@@ -104,12 +105,13 @@ final class Forwarding {
   record ClientResponse(HttpResponse response, boolean keepAlive) {}
 
   /**
-   * The upstream's response for the client: hop-by-hop headers removed, framing chosen for the client's HTTP version,
-   * the request id echoed. {@code bodiless} is true for responses that never carry a body (HEAD, 204, 304).
+   * The upstream's response for the client (taking over and changing the upstream's headers): hop-by-hop headers
+   * removed, framing chosen for the client's HTTP version, the request id echoed. {@code bodiless} is true for
+   * responses that never carry a body (HEAD, 204, 304).
    */
   static ClientResponse clientResponse(
       HttpResponse upstream, String requestId, HttpVersion clientVersion, boolean bodiless, boolean keepAlive) {
-    HttpHeaders headers = upstream.headers().copy();
+    HttpHeaders headers = upstream.headers();
     removeHopByHop(headers); // before the length is looked at: a Connection header may have named Content-Length
     boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
     headers.set(Refusal.REQUEST_ID, requestId);

@@ -37,8 +37,6 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -87,13 +85,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private Routes.Route route;
   private String requestId;
   private boolean keepAlive;
+  private boolean expectsContinue;
   private boolean requestDone;
   private boolean responseStarted;
   private boolean responseDone;
   private boolean upstreamReusable;
   private boolean skippingInterim;
   private Channel upstream;
-  private ScheduledFuture<?> responseTimer;
+  private Deadline responseDeadline;
   // What the current exchange records: times from System.nanoTime(), the outcome, body bytes.
   private long headReceived;
   private long upstreamStarted;
@@ -115,6 +114,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.client = clientAddress(ctx.channel().remoteAddress());
+    this.responseDeadline =
+        new Deadline(
+            ctx.executor(), gateway.config().upstream().responseTimeout().toNanos(), this::responseTimedOut);
   }
 
   @Override
@@ -184,7 +186,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     responseDone = false;
     upstreamReusable = false;
     skippingInterim = false;
-    keepAlive = HttpUtil.isKeepAlive(head) && !gateway.draining() && !inputShutdown;
+    keepAlive = HttpUtil.isKeepAlive(head) && !gateway.draining() && !(inputShutdown && waiting.isEmpty());
+    expectsContinue = HttpUtil.is100ContinueExpected(head);
     encoder.answeringHead(head.method().equals(HttpMethod.HEAD));
 
     RequestChecks.Problem problem = RequestChecks.decoderProblem(head);
@@ -252,7 +255,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private boolean awaitsContinue() {
-    return !requestDone && HttpUtil.is100ContinueExpected(request);
+    return !requestDone && expectsContinue;
   }
 
   private void connected(long forExchange, URI target, Future<Channel> connection) {
@@ -334,17 +337,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     if (!responseStarted) {
-      responseTimer =
-          ctx.executor()
-              .schedule(
-                  () -> responseTimedOut(forExchange),
-                  gateway.config().upstream().responseTimeout().toNanos(),
-                  TimeUnit.NANOSECONDS);
+      responseDeadline.start(forExchange);
     }
   }
 
   private void responseTimedOut(long forExchange) {
-    responseTimer = null;
     if (forExchange != exchange || upstream == null || responseStarted) {
       return;
     }
@@ -381,7 +378,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       }
       return;
     }
-    cancelResponseTimer();
+    responseDeadline.stop();
     long headArrived = upstreamOutcome(StatusClass.of(head.status().code()));
     responseStarted = true;
     boolean bodiless =
@@ -529,7 +526,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   /** Both directions are complete: the next request may begin. */
   private void finish() {
-    cancelResponseTimer();
+    responseDeadline.stop();
     accessLine();
     request = null;
     route = null;
@@ -538,7 +535,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       headTimeout();
       return;
     }
-    if (!keepAlive || gateway.draining()) {
+    if (!keepAlive || gateway.draining() || (inputShutdown && waiting.isEmpty())) {
       close();
       return;
     }
@@ -573,8 +570,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
         close();
       }
     } else if (event instanceof ChannelInputShutdownEvent) {
+      // Requests received before the FIN are still answered (the native transport reports the FIN even while
+      // reading is paused); the connection closes after the last of them.
       inputShutdown = true;
-      keepAlive = false;
       if (phase == Phase.IDLE && waiting.isEmpty()) {
         close();
       }
@@ -607,6 +605,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     phase = Phase.CLOSED;
     dropUpstream();
     releaseWaiting();
+    responseDeadline.cancel();
   }
 
   @Override
@@ -627,18 +626,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   /** Detaches the upstream connection of the current exchange and closes it: it is never reused. */
   private void dropUpstream() {
-    cancelResponseTimer();
+    responseDeadline.stop();
     if (upstream != null) {
       Channel broken = upstream;
       upstream = null;
       gateway.upstreams().discard(broken, route.config().upstream());
-    }
-  }
-
-  private void cancelResponseTimer() {
-    if (responseTimer != null) {
-      responseTimer.cancel(false);
-      responseTimer = null;
     }
   }
 

@@ -156,6 +156,10 @@ public final class GatewayServer implements AutoCloseable {
     LOG.info(
         "gateway listening on {} ({}, {}, transport {})",
         address(), serverTls != null ? "https" : "http", "tls provider " + TlsContexts.provider(), Transport.name());
+    if (!Transport.isNative()) {
+      LOG.warn("native epoll transport unavailable, serving with NIO: {}", Transport.unavailabilityCause());
+    }
+    metrics.transport(Transport.name());
   }
 
   /** The bound listener address (the real port when configured with port 0). */

@@ -15,8 +15,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Netty's request decoder plus two guards on each request head that it cannot give:
@@ -49,7 +47,7 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
   private Scan scan = Scan.BEFORE_REQUEST_LINE;
   /** Bytes after the reader index that the scan has already seen. */
   private int scannedAhead;
-  private ScheduledFuture<?> deadline;
+  private Deadline deadline;
 
   RequestHeadDecoder(HttpDecoderConfig config, Duration headerTimeout) {
     super(config);
@@ -66,7 +64,7 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
       armDeadline(ctx);
       if (scanFindsObsFold(buffer)) {
         discarding = true;
-        cancelDeadline();
+        stopDeadline();
         buffer.skipBytes(buffer.readableBytes());
         DefaultFullHttpRequest invalid =
             new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
@@ -83,11 +81,11 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
       HttpObject message = (HttpObject) out.get(i);
       if (message.decoderResult().isFailure()) {
         discarding = true;
-        cancelDeadline();
+        stopDeadline();
       }
       if (message instanceof HttpMessage) {
         awaitingHead = false;
-        cancelDeadline();
+        stopDeadline();
       }
       if (message instanceof LastHttpContent) {
         awaitingHead = true;
@@ -99,13 +97,13 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
 
   @Override
   protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
-    cancelDeadline();
+    dropDeadline();
     super.handlerRemoved0(ctx);
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    cancelDeadline();
+    dropDeadline();
     super.channelInactive(ctx);
   }
 
@@ -142,25 +140,30 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
 
   private void armDeadline(ChannelHandlerContext ctx) {
     if (deadline == null) {
-      deadline =
-          ctx.executor()
-              .schedule(
-                  () -> {
-                    deadline = null;
-                    if (awaitingHead && !discarding) {
-                      discarding = true;
-                      ctx.fireUserEventTriggered(HeadTimeout.INSTANCE);
-                    }
-                  },
-                  headerTimeoutNanos,
-                  TimeUnit.NANOSECONDS);
+      deadline = new Deadline(ctx.executor(), headerTimeoutNanos, unused -> headTimedOut(ctx));
+    }
+    if (!deadline.armed()) {
+      deadline.start(0);
     }
   }
 
-  private void cancelDeadline() {
+  private void headTimedOut(ChannelHandlerContext ctx) {
+    if (awaitingHead && !discarding) {
+      discarding = true;
+      ctx.fireUserEventTriggered(HeadTimeout.INSTANCE);
+    }
+  }
+
+  /** The head arrived (or failed): no deadline until the next one starts. */
+  private void stopDeadline() {
     if (deadline != null) {
-      deadline.cancel(false);
-      deadline = null;
+      deadline.stop();
+    }
+  }
+
+  private void dropDeadline() {
+    if (deadline != null) {
+      deadline.cancel();
     }
   }
 }

@@ -13,12 +13,18 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
-/** Native epoll when its natives load, NIO otherwise. */
+/** Native epoll when its natives load (Linux x86_64 and aarch64), NIO otherwise. */
 final class Transport {
   private Transport() {}
 
   static boolean isNative() {
     return Epoll.isAvailable();
+  }
+
+  /** Why epoll is not used (its natives missing, another OS, or turned off with -Dio.netty.transport.noNative). */
+  static String unavailabilityCause() {
+    Throwable cause = Epoll.unavailabilityCause();
+    return cause == null ? "unknown" : cause.toString();
   }
 
   static String name() {

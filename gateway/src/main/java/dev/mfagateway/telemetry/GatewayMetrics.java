@@ -56,6 +56,7 @@ public final class GatewayMetrics implements AutoCloseable {
   static final String LOG_LINES_DROPPED = "mfa.gateway.log.lines.dropped";
   static final String BUILD = "mfa.gateway.build";
   static final String CRYPTO_PROVIDER = "mfa.gateway.crypto.provider";
+  static final String TRANSPORT = "mfa.gateway.transport";
 
   /** The decision and the reason of a request let through (SPEC §8): they occur together and only together. */
   static final String ALLOW = "allow";
@@ -239,9 +240,19 @@ public final class GatewayMetrics implements AutoCloseable {
 
   /** Names the JCA provider that verifies signatures (call once at start), as `mfa_gateway_crypto_provider_info`. */
   public void cryptoProvider(String providerName) {
-    Gauge.builder(CRYPTO_PROVIDER + ".info", () -> 1)
-        .description("The JCA provider verifying token signatures; the value is always 1")
-        .tag("provider", providerName)
+    info(CRYPTO_PROVIDER, "The JCA provider verifying token signatures", "provider", providerName);
+  }
+
+  /** Names the network transport serving connections (call once at start), as `mfa_gateway_transport_info`. */
+  public void transport(String transportName) {
+    info(TRANSPORT, "The network transport serving client and upstream connections (epoll or nio)", "transport",
+        transportName);
+  }
+
+  private void info(String name, String description, String label, String value) {
+    Gauge.builder(name + ".info", () -> 1)
+        .description(description + "; the value is always 1")
+        .tag(label, value)
         .strongReference(true)
         .register(registry);
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +77,34 @@ class LimitsTest {
           "POST /slow-body HTTP/1.1\r\nHost: gw\r\nAuthorization: " + TestGateway.validAuthorization() + "\r\nContent-Length: 10\r\n\r\n123");
 
       assertThat(client.closedByServer()).isTrue();
+    }
+  }
+
+  @Test
+  void eachHeadOnAKeepAliveConnectionGetsTheWholeHeaderTimeout() throws Exception {
+    TestConfig config = new TestConfig();
+    config.headerTimeout = Duration.ofMillis(600);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      // The connection's timer is armed by the first head and due 600 ms later; the second head starts 300 ms in,
+      // so when that timer fires the second head has had only about 300 ms: it must get its full 600 ms.
+      assertThat(client.send(get("/one")).read().status()).isEqualTo(200);
+      CompletableFuture<Long> secondHeadStarted = new CompletableFuture<>();
+      CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(() -> {
+        try {
+          client.send("GET /two HTTP/1.1\r\nHost: gw\r\nX-Trickle: ");
+          secondHeadStarted.complete(System.nanoTime());
+        } catch (IOException e) {
+          secondHeadStarted.completeExceptionally(e);
+        }
+      });
+      RawClient.Response response = client.read();
+      Duration waited = Duration.ofNanos(System.nanoTime() - secondHeadStarted.get(5, TimeUnit.SECONDS));
+
+      assertThat(response.status()).isEqualTo(408);
+      // The gateway may read the first byte just before the send returns here: 550 ms, not 600 (a deadline kept
+      // from the first head would answer after about 300 ms).
+      assertThat(waited).isGreaterThanOrEqualTo(Duration.ofMillis(550)).isLessThan(Duration.ofSeconds(10));
     }
   }
 

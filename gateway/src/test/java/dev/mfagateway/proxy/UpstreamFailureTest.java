@@ -8,6 +8,8 @@ import java.io.EOFException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Upstream failures: refused → 502, silent → 504, broken mid-response → client closed, never reused. */
@@ -52,6 +54,27 @@ class UpstreamFailureTest {
       RawClient.Response next = client.send(get("/fine")).read();
       assertThat(next.status()).isEqualTo(200);
       assertThat(next.header("x-upstream-connection")).isEqualTo("2");
+    }
+  }
+
+  @Test
+  void theResponseTimeoutCountsFromEachRequestOnAKeepAliveConnection() throws Exception {
+    TestConfig config = new TestConfig();
+    config.responseTimeout = Duration.ofMillis(600);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      // The first answer comes 300 ms into its timeout, so the connection's timer, armed for the first request, is
+      // due while the second request has waited only about 300 ms: the second must still get its full 600 ms.
+      client.send(get("/gate"));
+      CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(() -> gateway.upstream.gate.complete(null));
+      assertThat(client.read().bodyText()).isEqualTo("released");
+
+      long started = System.nanoTime();
+      RawClient.Response response = client.send(get("/hang")).read();
+      Duration waited = Duration.ofNanos(System.nanoTime() - started);
+
+      assertThat(response.status()).isEqualTo(504);
+      assertThat(waited).isGreaterThanOrEqualTo(Duration.ofMillis(600)).isLessThan(Duration.ofSeconds(10));
     }
   }
 

@@ -206,6 +206,7 @@ class GatewayMetricsTest {
     assertThat(value(body, "mfa_gateway_config_reloads_total", "outcome=\"applied\"")).isEqualTo(1);
     assertThat(value(body, "mfa_gateway_config_reloads_total", "outcome=\"rejected\"")).isZero();
     assertThat(value(body, "mfa_gateway_crypto_provider_info", "provider=\"SunRsaSign\"")).isEqualTo(1);
+    assertThat(value(body, "mfa_gateway_transport_info", "transport=\"epoll\"")).isEqualTo(1);
     assertThat(value(body, "mfa_gateway_build_info", "version=\"development\"")).isEqualTo(1);
   }
 
@@ -309,6 +310,7 @@ class GatewayMetricsTest {
     metrics.httpRejection(1);
     metrics.configReload(true);
     metrics.cryptoProvider("SunRsaSign");
+    metrics.transport("epoll");
   }
 
   static String text(GatewayMetrics.Scrape scrape) {

@@ -253,6 +253,7 @@ class PrometheusEvaluationTest {
     expected.add("mfa_gateway_jwks_fetches_total{outcome=\"unreachable\"} > 0");
     expected.add("mfa_gateway_connections{side=\"upstream\"} > 0");
     expected.add("mfa_gateway_crypto_provider_info");
+    expected.add("mfa_gateway_transport_info");
 
     assertThat(queriesWithoutData(expected.stream().map(q -> new DashboardQueries.Query("series", q)).toList()))
         .isEmpty();
