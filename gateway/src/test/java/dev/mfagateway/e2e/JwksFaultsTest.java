@@ -115,6 +115,9 @@ class JwksFaultsTest {
     assertThat(jwks.awaitRequests(fetchesBefore + 1, WAIT)).as("the unknown kid asks the key source").isTrue();
     assertThat(PromptProbe.request(gateway, PATH, cachedToken).status()).isEqualTo(200);
     PromptProbe.healthz(gateway);
+    if (fault == Fault.SILENT) {
+      assertThat(unknownKid).as("still waiting for the silent key source").isNotDone();
+    }
     Refusals.assertRefusal(unknownKid.get(WAIT.toSeconds(), TimeUnit.SECONDS), 401, "invalid_token", "unknown_key");
     assertThat(gateway.metric("mfa_gateway_jwks_fetches_total", outcome)).isGreaterThan(failuresBefore);
     String uncachedOldKeyToken = TestIssuer.mint(issuer.header().keyID(oldKey.getKeyID()).build(),
