@@ -142,6 +142,13 @@ final class RunningGateway implements AutoCloseable {
     return gateway.authenticator().verifiedTokens().stats().hits();
   }
 
+  /** The status of the admin listener's `/healthz`. */
+  int healthz() throws IOException, InterruptedException {
+    URI uri = URI.create("http://127.0.0.1:" + gateway.adminAddress().getPort() + "/healthz");
+    return client.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
   boolean isReady() {
     return gateway.isReady();
   }

@@ -239,7 +239,8 @@ public final class TestIssuer implements AutoCloseable {
     }
   }
 
-  private String jwksJson() {
+  /** The JWKS as the endpoint serves it now: every published key, public parts only. */
+  public String jwksJson() {
     List<Object> keys = new ArrayList<>();
     for (RSAKey key : published) {
       Map<String, Object> json = new LinkedHashMap<>(key.toPublicJWK().toJSONObject());
