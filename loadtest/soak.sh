@@ -410,10 +410,11 @@ NOT_FLAT=$(awk '/^figures not flat:/ { print $4 }' "$FLAT")
 # --- results ---------------------------------------------------------------------------------------------------------
 mkdir -p "$RESULTS_DIR"
 BASE=$RESULTS_DIR/soak-$STAMP
+FAILED=()
 cp "$CSV" "$BASE.csv"
 MARKERS=$(awk '$3 ~ /published|reload-applied|removed/ { printf "set arrow from %f, graph 0 to %f, graph 1 nohead dt 2 lc rgb \"#777777\"\n", $2 / 60, $2 / 60
                  printf "set label \"%s\" at %f, graph 0.97 rotate by 90 right font \",9\" tc rgb \"#555555\" offset -0.6,0\n", $3, $2 / 60 }' "$EVENTS")
-gnuplot <<EOF >"$WORK/gnuplot.log" 2>&1 || die "gnuplot failed: $(cat "$WORK/gnuplot.log")"
+gnuplot <<EOF >"$WORK/gnuplot.log" 2>&1 || FAILED+=("gnuplot failed: $(cat "$WORK/gnuplot.log")")
 set terminal pngcairo size 1400,1100 font "DejaVu Sans,10"
 set output "$BASE.png"
 set datafile separator ","
@@ -490,7 +491,6 @@ echo
 cat "$SUMMARY"
 echo
 echo "written: $BASE.txt, $BASE.csv, $BASE.png"
-FAILED=()
 [ "$UNEXPECTED" = 0 ] || FAILED+=("$UNEXPECTED unexpected outcomes")
 [ -z "$ERROR_LINES" ] || FAILED+=("ERROR lines in the gateway's log")
 [ "$RELOAD_AUDIT" -ge 1 ] || FAILED+=("no config_reload audit line")
