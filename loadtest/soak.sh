@@ -423,6 +423,7 @@ set key outside right top
 set grid
 set xlabel "minutes"
 set xrange [0:*]
+set yrange [0:*]
 $MARKERS
 set arrow from $WARMUP / 60., graph 0 to $WARMUP / 60., graph 1 nohead lc rgb "#bbbbbb"
 set label "end of warm-up" at $WARMUP / 60., graph 0.97 rotate by 90 right font ",9" tc rgb "#999999" offset -0.6,0
