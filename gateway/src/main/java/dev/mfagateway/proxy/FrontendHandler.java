@@ -7,6 +7,7 @@ import dev.mfagateway.auth.Reason;
 import dev.mfagateway.auth.TokenIdentity;
 import dev.mfagateway.auth.Verdict;
 import dev.mfagateway.telemetry.StatusClass;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -47,7 +48,8 @@ import org.apache.logging.log4j.Logger;
  * under way wait in {@link #waiting}, and reading stops only once something waits there (so a client that sends one
  * request at a time never has its reading switched off and on, which costs two `epoll_ctl` calls a request). Bodies
  * stream with backpressure: a side that cannot write stops the other side from reading. A client that half-closes
- * (sends FIN after its request) still gets its answer; the connection closes after it.
+ * (sends FIN after its request) still gets its answer; the connection closes after it. One that ends its input in the
+ * middle of a request body is closed at once: that request can never be complete, so none of it goes further.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
   private static final Logger LOG = LogManager.getLogger(FrontendHandler.class);
@@ -439,6 +441,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
                 responseDone = true;
                 if (requestDone) {
                   finish();
+                } else if (inputShutdown && !requestArrived()) {
+                  truncated();
                 } else {
                   process();
                 }
@@ -543,6 +547,37 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     process();
   }
 
+  /**
+   * Whether the current request's last part has arrived: taken already, or waiting behind the verdict (the native
+   * transport reports a FIN while the request it ended still waits there).
+   */
+  private boolean requestArrived() {
+    if (requestDone) {
+      return true;
+    }
+    for (HttpObject message : waiting) {
+      if (message instanceof LastHttpContent) {
+        return true;
+      }
+      if (message instanceof HttpRequest) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The client stopped sending in the middle of its request body: the request can never be complete, so nothing more of
+   * it goes upstream (that connection closes), and the connection ends once what was already written has gone out.
+   */
+  private void truncated() {
+    LOG.debug("client ended its input in the middle of request {}", requestId);
+    phase = Phase.CLOSED;
+    dropUpstream();
+    releaseWaiting();
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> close());
+  }
+
   private void headTimeout() {
     startRecord();
     requestId = Forwarding.newRequestId();
@@ -575,6 +610,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       inputShutdown = true;
       if (phase == Phase.IDLE && waiting.isEmpty()) {
         close();
+      } else if (request != null && !requestArrived() && !(responseStarted && !responseDone)) {
+        truncated();
       }
     } else if (event == GatewayContext.Drain.INSTANCE) {
       if (phase == Phase.IDLE && waiting.isEmpty()) {

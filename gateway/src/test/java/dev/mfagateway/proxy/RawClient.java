@@ -54,6 +54,12 @@ final class RawClient implements AutoCloseable {
     socket.shutdownOutput();
   }
 
+  /** Aborts the connection with a TCP reset (SO_LINGER 0), as a crashing client or a middlebox does. */
+  void reset() throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
+  }
+
   OutputStream output() {
     return out;
   }

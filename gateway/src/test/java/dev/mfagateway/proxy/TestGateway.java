@@ -51,6 +51,10 @@ final class TestGateway implements AutoCloseable {
     return gateway.address();
   }
 
+  InetSocketAddress adminAddress() {
+    return gateway.adminAddress();
+  }
+
   boolean isServing() {
     return gateway.isReady();
   }
