@@ -72,6 +72,8 @@ public final class EmbeddedFrontEnd {
   public static final class StandIn {
     public final int number;
     public final long acquiredAt;
+    /** How many bytes the client had been sent when this connection was taken. */
+    public final int sentBefore;
     public long lastWriteAt = -1;
     public boolean released;
     public boolean discarded;
@@ -79,9 +81,10 @@ public final class EmbeddedFrontEnd {
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private EmbeddedChannel channel;
 
-    private StandIn(int number, long acquiredAt) {
+    private StandIn(int number, long acquiredAt, int sentBefore) {
       this.number = number;
       this.acquiredAt = acquiredAt;
+      this.sentBefore = sentBefore;
     }
 
     public byte[] received() {
@@ -225,7 +228,7 @@ public final class EmbeddedFrontEnd {
 
     @Override
     public Future<Channel> acquire(URI upstream, EventLoop loop, RouteMeters meters) {
-      StandIn standIn = new StandIn(standIns.size(), ++step);
+      StandIn standIn = new StandIn(standIns.size(), ++step, sent.size());
       standIn.channel = new EmbeddedChannel(new ChannelOutboundHandlerAdapter() {
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
