@@ -145,7 +145,8 @@ class HttpFrontEndFuzzTest {
       }
       if (forwarded.complete()) {
         assertThat(upstream.received().length).as("bytes after the forwarded request").isEqualTo(forwarded.end());
-        assertThat(upstream.answered).as("a complete request with no answer").isTrue();
+        assertThat(upstream.answered).as("a complete request with no answer:\n%s\nclient got:\n%s",
+            text(upstream.received()), text(connection.sent())).isTrue();
       } else {
         assertThat(upstream.released).as("a connection holding part of a request was reused").isFalse();
       }

@@ -59,6 +59,25 @@ class EmbeddedFrontEndTest {
     assertThat(connection.open()).isFalse();
   }
 
+  /**
+   * A refusal that closes the connection, with a pipelined request behind it and a partial one after that: closing can
+   * deliver the channel's last events at once (here the decoder's flush of a request cut off in its headers), and the queued
+   * request must not be served from inside the close.
+   */
+  @Test
+  void nothingIsForwardedAfterARefusalThatClosesTheConnection() {
+    EmbeddedFrontEnd.Connection connection = frontEnd.connect(false);
+    connection.write(bytes("GET /r/1 HTTP/1.1\r\nHost: gw.test\r\n\r\n" + "GET /r/2 HTTP/1.1\r\n\r\n"
+        + "GET /r/3 HTTP/1.1\r\nHost: gw.test\r\n\r\n" + "GET /r/4 HTTP/1.1\r\nHost: gw"));
+
+    assertThat(connection.standIns()).hasSize(1);
+    assertThat(new String(connection.standIns().get(0).received(), StandardCharsets.ISO_8859_1))
+        .startsWith("GET /r/1 ");
+    assertThat(new String(connection.sent(), StandardCharsets.ISO_8859_1))
+        .startsWith("HTTP/1.1 200 OK\r\n").contains("HTTP/1.1 400 Bad Request\r\n");
+    assertThat(connection.open()).isFalse();
+  }
+
   private static byte[] bytes(String text) {
     return text.getBytes(StandardCharsets.ISO_8859_1);
   }
