@@ -509,8 +509,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     ChannelFuture written = ctx.writeAndFlush(response);
     responseHeadWritten(code, System.nanoTime());
     if (closing) {
-      written.addListener(ChannelFutureListener.CLOSE);
+      // CLOSED first: the close can deliver the connection's last events at once (the decoder's flush of a request cut
+      // off), and a request waiting behind this one must not be served from inside it.
       phase = Phase.CLOSED;
+      written.addListener(ChannelFutureListener.CLOSE);
       accessLine();
       return;
     }

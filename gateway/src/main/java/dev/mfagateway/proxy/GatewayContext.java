@@ -15,7 +15,7 @@ import java.util.function.Supplier;
 record GatewayContext(
     GatewayConfig config,
     Supplier<ConfigSnapshot> snapshots,
-    UpstreamPool upstreams,
+    UpstreamConnections upstreams,
     GatewayMetrics metrics,
     AuditLog audit,
     ComplianceReport compliance,

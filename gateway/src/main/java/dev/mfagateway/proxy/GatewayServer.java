@@ -130,18 +130,7 @@ public final class GatewayServer implements AutoCloseable {
                     if (serverTls != null) {
                       pipeline.addLast(serverTls.newHandler(channel.alloc()));
                     }
-                    Limits limits = config.limits();
-                    pipeline.addLast(new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
-                    pipeline.addLast(
-                        new RequestHeadDecoder(
-                            new HttpDecoderConfig()
-                                .setMaxInitialLineLength(limits.maxInitialLine())
-                                .setMaxHeaderSize(limits.maxHeaderSize())
-                                .setMaxChunkSize(MAX_CHUNK),
-                            limits.headerTimeout()));
-                    ResponseEncoder encoder = new ResponseEncoder();
-                    pipeline.addLast(encoder);
-                    pipeline.addLast(new FrontendHandler(context, encoder));
+                    addFrontEnd(pipeline, context);
                   }
                 });
     try {
@@ -160,6 +149,22 @@ public final class GatewayServer implements AutoCloseable {
       LOG.warn("native epoll transport unavailable, serving with NIO: {}", Transport.unavailabilityCause());
     }
     metrics.transport(Transport.name());
+  }
+
+  /** The HTTP front end of a client connection, after TLS: idle timeout, decoder, encoder, {@link FrontendHandler}. */
+  static void addFrontEnd(ChannelPipeline pipeline, GatewayContext context) {
+    Limits limits = context.config().limits();
+    pipeline.addLast(new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+    pipeline.addLast(
+        new RequestHeadDecoder(
+            new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxInitialLine())
+                .setMaxHeaderSize(limits.maxHeaderSize())
+                .setMaxChunkSize(MAX_CHUNK),
+            limits.headerTimeout()));
+    ResponseEncoder encoder = new ResponseEncoder();
+    pipeline.addLast(encoder);
+    pipeline.addLast(new FrontendHandler(context, encoder));
   }
 
   /** The bound listener address (the real port when configured with port 0). */

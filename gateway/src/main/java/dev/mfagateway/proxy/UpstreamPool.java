@@ -37,7 +37,7 @@ import javax.net.ssl.SSLParameters;
  * {@code pool.max-connections / event loops} connections (at least one). An unused connection closes after
  * `pool.idle-timeout`; a connection that broke is closed and never offered again.
  */
-final class UpstreamPool implements AutoCloseable {
+final class UpstreamPool implements UpstreamConnections, AutoCloseable {
   private static final int MAX_RESPONSE_LINE = 8 * 1024;
   private static final int MAX_RESPONSE_HEADERS = 64 * 1024;
   private static final int MAX_CHUNK = 64 * 1024;
@@ -71,7 +71,8 @@ final class UpstreamPool implements AutoCloseable {
    * A connection to {@code upstream} on {@code loop}, new or reused; fails after `connect-timeout`. Counts a pool wait
    * in {@code meters} when every connection of the pool is in use. Call on {@code loop}.
    */
-  Future<Channel> acquire(URI upstream, EventLoop loop, RouteMeters meters) {
+  @Override
+  public Future<Channel> acquire(URI upstream, EventLoop loop, RouteMeters meters) {
     FixedChannelPool pool = pools.computeIfAbsent(new Key(upstream, loop), this::newPool);
     if (pool.acquiredChannelCount() >= perLoopMax) {
       meters.poolWait();
@@ -83,14 +84,16 @@ final class UpstreamPool implements AutoCloseable {
    * Gives a healthy connection back for reuse, reading again (a slow client may have paused it), so that an idle
    * connection the upstream closes or writes to is noticed and closed at once.
    */
-  void release(Channel channel, URI upstream) {
+  @Override
+  public void release(Channel channel, URI upstream) {
     channel.pipeline().get(UpstreamHandler.class).detach();
     channel.config().setAutoRead(true);
     giveBack(channel, upstream);
   }
 
   /** Closes a connection that must not be reused and frees its place in the pool. */
-  void discard(Channel channel, URI upstream) {
+  @Override
+  public void discard(Channel channel, URI upstream) {
     channel.pipeline().get(UpstreamHandler.class).detach();
     channel.close();
     giveBack(channel, upstream);
@@ -143,14 +146,7 @@ final class UpstreamPool implements AutoCloseable {
             pipeline.addLast(
                 new IdleStateHandler(
                     config.idleTimeout().toNanos(), 0, config.poolIdleTimeout().toNanos(), TimeUnit.NANOSECONDS));
-            pipeline.addLast(
-                new HttpClientCodec(
-                    new HttpDecoderConfig()
-                        .setMaxInitialLineLength(MAX_RESPONSE_LINE)
-                        .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
-                        .setMaxChunkSize(MAX_CHUNK),
-                    false,
-                    false));
+            pipeline.addLast(newCodec());
             pipeline.addLast(new UpstreamHandler());
           }
         };
@@ -164,6 +160,17 @@ final class UpstreamPool implements AutoCloseable {
         maxPendingAcquires,
         true,
         true);
+  }
+
+  /** The HTTP codec of an upstream connection: requests out, responses in (up to the response limits). */
+  static HttpClientCodec newCodec() {
+    return new HttpClientCodec(
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(MAX_RESPONSE_LINE)
+            .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
+            .setMaxChunkSize(MAX_CHUNK),
+        false,
+        false);
   }
 
   /**
