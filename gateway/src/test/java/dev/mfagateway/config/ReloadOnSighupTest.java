@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGHUP can have applied them.
  */
 class ReloadOnSighupTest {
-  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Duration WAIT = Duration.ofSeconds(60); // a child JVM on a loaded machine can be slow to start
   private static final Pattern LISTENING = Pattern.compile("(gateway|admin) listening on /127\\.0\\.0\\.1:(\\d+)");
 
   private final HttpClient client = HttpClient.newHttpClient();
