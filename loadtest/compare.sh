@@ -70,7 +70,9 @@ STARTUP_TIMEOUT_S=180
 JVM_TARGETS=" scg mfa-gateway mfa-gateway-nocache "
 REFUSAL_CASES="missing non-mfa bad-signature expired foreign-tenant wrong-audience cpv-app-only alg-none hs256"
 
-die() { echo "compare: $*" >&2; exit 1; }
+SCRIPT_NAME=compare
+# shellcheck source=loadtest/lib.sh
+source "$ROOT/loadtest/lib.sh"
 
 # --- what is needed; nothing is installed here ----------------------------------------------------------------------
 if ! command -v nginx >/dev/null && [ -x /usr/sbin/nginx ]; then PATH=$PATH:/usr/sbin; fi
@@ -110,41 +112,6 @@ LOAD_PIN=()
 [ -z "$LOAD_CPUS" ] || LOAD_PIN=(taskset -c "$LOAD_CPUS")
 seconds_of() { echo "${1%s}"; }
 
-WORK=$(mktemp -d /tmp/compare.XXXXXX)
-STARTED_PIDS=()
-cleanup() {
-  local pid
-  exec 3>&- # closes the issuer's standard input
-  for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${STARTED_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'echo "compare: failed at line $LINENO" >&2' ERR
-
-port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-PORTS=()
-pick_free_ports() { # pick_free_ports N: N distinct free loopback ports into PORTS
-  local port
-  for _ in $(seq 500); do
-    [ "${#PORTS[@]}" -lt "$1" ] || return 0
-    port=$((20000 + RANDOM % 12000)) # below the ephemeral range, where tests bind port 0
-    if [[ " ${PORTS[*]} " != *" $port "* ]] && port_is_free "$port"; then PORTS+=("$port"); fi
-  done
-  die "no free loopback ports found"
-}
-wait_until() { # wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s, bounded
-  local deadline=$((SECONDS + $1)) what=$2
-  shift 2
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || die "timed out waiting for $what"
-    sleep 0.2
-  done
-}
-status_of() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" || true; }
-alive() { kill -0 "$1" 2>/dev/null; }
 
 pick_free_ports 8
 UPSTREAM_PORT=${PORTS[0]}

@@ -59,7 +59,11 @@ CPV_APP_ID=6b0f3c2e-cafe-4000-8000-00000000c0de
 AUDIENCE=https://api.partnercenter.microsoft.com
 STARTUP_TIMEOUT_S=180
 
-die() { echo "soak: $*" >&2; exit 1; }
+SCRIPT_NAME=soak
+# shellcheck source=loadtest/lib.sh
+source "$ROOT/loadtest/lib.sh"
+# The commit the run starts from (the summary is written half an hour later).
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
 [[ "$MINUTES" =~ ^[1-9][0-9]*$ ]] || die "--minutes must be a positive whole number"
 [[ "$RATE" =~ ^[1-9][0-9]*$ ]] || die "--rate must be a positive whole number of requests per second"
 [[ "$SAMPLE_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "SAMPLE_SECONDS must be a positive whole number"
@@ -85,41 +89,6 @@ if [ -n "${ADMIN_TOKEN_FILE:-}" ]; then
   ADMIN_TOKEN_FILE=$(cd "$(dirname "$ADMIN_TOKEN_FILE")" && pwd)/$(basename "$ADMIN_TOKEN_FILE")
 fi
 
-WORK=$(mktemp -d /tmp/soak.XXXXXX)
-STARTED_PIDS=()
-cleanup() {
-  local pid
-  exec 3>&- # closes the issuer's standard input
-  for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${STARTED_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'echo "soak: failed at line $LINENO" >&2' ERR
-
-port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-PORTS=()
-pick_free_ports() { # pick_free_ports N: N distinct free loopback ports into PORTS
-  local port
-  for _ in $(seq 500); do
-    [ "${#PORTS[@]}" -lt "$1" ] || return 0
-    port=$((20000 + RANDOM % 12000)) # below the ephemeral range, where tests bind port 0
-    if [[ " ${PORTS[*]} " != *" $port "* ]] && port_is_free "$port"; then PORTS+=("$port"); fi
-  done
-  die "no free loopback ports found"
-}
-wait_until() { # wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s, bounded
-  local deadline=$((SECONDS + $1)) what=$2
-  shift 2
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || die "timed out waiting for $what"
-    sleep 0.2
-  done
-}
-status_of() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" || true; }
-alive() { kill -0 "$1" 2>/dev/null; }
 
 pick_free_ports 3
 GATEWAY_PORT=${PORTS[0]}
@@ -460,7 +429,7 @@ EOF
 SUMMARY=$WORK/summary.txt
 {
   echo "MFA Gateway soak (loadtest/soak.sh), $STAMP"
-  echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
+  echo "commit $COMMIT"
   echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), load average before $LOAD_BEFORE, after $LOAD_AFTER${NOTE:+; $NOTE}"
   echo "run: $MINUTES min at $RATE requests/s (open model, loadtest/SoakLoad.java under nice -n $LOAD_NICE), $CONNECTIONS keep-alive connections, $NEW_CONNECTION_PERCENT % of requests on a new connection; warm-up ${WARMUP}s; a sample every ${SAMPLE_SECONDS}s"
   echo "gateway: java $(java -version 2>&1 | awk -F'"' 'NR == 1 { print $2 }') -Xms$JAVA_HEAP -Xmx$JAVA_HEAP (GC log on), serve, enforce, token cache on, access log = refusals, jwks-refresh-interval 30s, admin token $([ -n "${ADMIN_TOKEN_FILE:-}" ] && echo "set (checked: /metrics refuses a request without it)" || echo "unset (/metrics open)")"
