@@ -124,32 +124,7 @@ BODY='{"value":[{"id":"1b3e7c52-2f8a-4d51-9d3c-0c6a4f1e9b20","companyProfile":{"
 declare -A PID_OF=()
 
 # --- upstream: nginx, 1 worker, keep-alive, no access log ----------------------------------------------------------
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  keepalive_timeout 120s;
-  keepalive_requests 100000000;
-  server {
-    listen 127.0.0.1:$UPSTREAM_PORT;
-    location = /nginx-status { stub_status; }
-    location / { default_type application/json; return 200 '$BODY'; }
-  }
-}
-EOF
-"${LOAD_PIN[@]}" nginx -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx/stdout.log" 2>&1 &
-STARTED_PIDS+=($!)
-NGINX_PID=$!
+start_nginx "$UPSTREAM_PORT" "$BODY" "${LOAD_PIN[@]}"
 
 # --- keys and tokens: BenchIssuer, alive while fd 3 (its standard input) is open -------------------------------------
 mkfifo "$WORK/issuer.stdin"

@@ -37,3 +37,36 @@ wait_until() { # wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 
 }
 status_of() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" || true; }
 alive() { kill -0 "$1" 2>/dev/null; }
+
+start_nginx() { # start_nginx PORT BODY [PREFIX...]: nginx (1 worker, keep-alive, no access log) answering 200 + BODY
+  # (JSON) on 127.0.0.1:PORT, run under PREFIX (a `taskset -c N`, say); sets NGINX_PID
+  local port=$1 body=$2
+  shift 2
+  mkdir -p "$WORK/nginx"
+  cat >"$WORK/nginx/nginx.conf" <<NGINX
+daemon off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  keepalive_timeout 120s;
+  keepalive_requests 100000000;
+  server {
+    listen 127.0.0.1:$port;
+    location = /nginx-status { stub_status; }
+    location / { default_type application/json; return 200 '$body'; }
+  }
+}
+NGINX
+  "$@" nginx -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" \
+    >"$WORK/nginx/stdout.log" 2>&1 3>&- &
+  STARTED_PIDS+=($!)
+  NGINX_PID=$!
+}

@@ -113,32 +113,7 @@ exec 3>"$WORK/issuer.stdin"
 
 if command -v nginx >/dev/null; then
   UPSTREAM_KIND="$(nginx -v 2>&1 | sed 's/.*: //'), 1 worker, return 200 + small JSON"
-  mkdir -p "$WORK/nginx"
-  cat >"$WORK/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  keepalive_timeout 120s;
-  keepalive_requests 100000000;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / { default_type application/json; return 200 '{"served_by":"nginx"}'; }
-  }
-}
-EOF
-  nginx -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" \
-    >"$WORK/nginx/stdout.log" 2>&1 3>&- &
-  STARTED_PIDS+=($!)
-  NGINX_PID=$!
+  start_nginx "$NGINX_PORT" '{"served_by":"nginx"}'
   UPSTREAM=http://127.0.0.1:$NGINX_PORT
   wait_until "$STARTUP_TIMEOUT_S" "nginx on $UPSTREAM" \
     eval 'alive $NGINX_PID || die "nginx exited: $(cat "$WORK/nginx/error.log")"; [ "$(status_of "$UPSTREAM/")" = 200 ]'

@@ -188,7 +188,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     responseDone = false;
     upstreamReusable = false;
     skippingInterim = false;
-    keepAlive = HttpUtil.isKeepAlive(head) && !gateway.draining() && !(inputShutdown && waiting.isEmpty());
+    keepAlive = HttpUtil.isKeepAlive(head) && !gateway.draining() && !lastRequest();
     expectsContinue = HttpUtil.is100ContinueExpected(head);
     encoder.answeringHead(head.method().equals(HttpMethod.HEAD));
 
@@ -541,12 +541,25 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       headTimeout();
       return;
     }
-    if (!keepAlive || gateway.draining() || (inputShutdown && waiting.isEmpty())) {
+    if (!keepAlive || gateway.draining() || lastRequest()) {
       close();
       return;
     }
     phase = Phase.IDLE;
     process();
+  }
+
+  /** Whether no request can follow the current one: the client half-closed and no further request head waits. */
+  private boolean lastRequest() {
+    if (!inputShutdown) {
+      return false;
+    }
+    for (HttpObject message : waiting) {
+      if (message instanceof HttpRequest) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
