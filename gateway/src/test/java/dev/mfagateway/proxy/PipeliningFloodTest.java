@@ -168,6 +168,7 @@ class PipeliningFloodTest {
       // The rest of a request cut off by the push-back goes out while the answers are read: the gateway takes it only
       // once the client reads (written first, it could wait forever). Then nothing more comes: the gateway answers
       // what it has, then closes.
+      RawClient reader = new RawClient(channel.socket()); // before the output is shut down: it opens both streams
       CompletableFuture<Void> rest = CompletableFuture.runAsync(() -> {
         try {
           if (sentOfLast != 0) {
@@ -182,7 +183,6 @@ class PipeliningFloodTest {
           throw new UncheckedIOException(e);
         }
       });
-      RawClient reader = new RawClient(channel.socket());
       for (int i = 0; i < complete; i++) {
         RawClient.Response response = reader.read();
         assertThat(response.status()).isEqualTo(200);
