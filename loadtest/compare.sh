@@ -22,22 +22,28 @@
 # 1. Checks: every target answers a valid MFA token with 200 and nginx's body; every enforcing target refuses (401
 #    or 403, and nginx sees no request) a missing token, non-MFA, bad signature, expired, foreign tenant, wrong
 #    audience, CPV app-only, alg=none and HS256 (HMAC keyed with the public key). Any surprise aborts the run.
-# 2. Warm-up of the JVM targets (WARMUP_DURATION each, half with one token, half with the pool; not counted).
+# 2. Warm-up of the JVM targets (WARMUP_DURATION each, not counted), cut into WARMUP_RUNS wrk runs alternating one
+#    token and the pool: each run opens and closes its connections, and the JIT throws away and recompiles the hot
+#    path the first few times it meets a path it had not seen (connections closing, new ones accepted). Measured:
+#    after one long warm-up run the C2 compiler still took 6.9 us of CPU per request in the next 10 s; after five
+#    shorter ones, 0.3 us.
 # 3. ROUNDS interleaved rounds (A B C … A B C …, the order rotating each round) of wrk runs of WRK_DURATION, in two
 #    token mixes: `single` (one token reused on every request) and `pool` (each request the next of the 1,000
 #    tokens; nginx-direct is left out). Median of the rounds; ratios are taken within a round, then the median.
 # 4. Open model: OPEN_DURATION at a fixed OPEN_RATE per target with one token, through loadtest/OpenModelLoad.java
 #    (Debian has no wrk2): latency counted from when each request was due, so queueing counts. OPEN_RATE=auto is
-#    half of the slowest target's single-mix throughput.
+#    half of mfa-gateway's single-mix throughput (the slowest target's without it); a target whose own single-mix
+#    throughput is below 1.1x the rate is left out of this pass (it would only measure a queue that keeps growing).
 # Pinning: each proxy runs under `taskset -c $PROXY_CPUS`, wrk, nginx, the issuer and the open-model injector under
 # `taskset -c $LOAD_CPUS` (both empty: no pinning). CPU per request is the proxy process's user+system time (all
-# threads, /proc/PID/stat) over the requests of the run; for nginx-direct it is nginx's worker.
+# threads, /proc/PID/stat) over the requests of the run; for nginx-direct it is nginx's worker. For the JVM targets
+# the runs also show how much of it went to the JIT compiler threads and to the GC and VM threads.
 # Output: one table (req/s, p50, p99, p99.9, CPU µs/request, each also as ratio to haproxy-pass and to haproxy-jwt
 # of the same mix), written with the runs, the checks and the settings to loadtest/results/compare-<UTC>.txt, the
 # table as compare-<UTC>.csv, every run as compare-<UTC>-runs.csv, and a chart compare-<UTC>.png (gnuplot).
 #
 # Environment overrides (defaults in brackets):
-#   WRK_THREADS [1]  WRK_CONNECTIONS [50]  WRK_DURATION [10s]  WARMUP_DURATION [60s]  ROUNDS [3]
+#   WRK_THREADS [1]  WRK_CONNECTIONS [50]  WRK_DURATION [10s]  WARMUP_DURATION [60s]  WARMUP_RUNS [6]  ROUNDS [3]
 #   OPEN_RATE [auto]  OPEN_DURATION [30s]  OPEN_WARMUP [5s]  OPEN_CONNECTIONS [50]
 #   PROXY_CPUS [0]  LOAD_CPUS [1]  JAVA_HEAP [512m]  TARGETS [all six]  NOTE [free text put in the results]
 #   JAR [gateway/target/mfa-gateway.jar]  SCG_JAR [loadtest/scg/target/scg-bench.jar]  RESULTS_DIR [loadtest/results]
@@ -50,6 +56,7 @@ WRK_THREADS=${WRK_THREADS:-1}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-50}
 WRK_DURATION=${WRK_DURATION:-10s}
 WARMUP_DURATION=${WARMUP_DURATION:-60s}
+WARMUP_RUNS=${WARMUP_RUNS:-6}
 ROUNDS=${ROUNDS:-3}
 OPEN_RATE=${OPEN_RATE:-auto}
 OPEN_DURATION=${OPEN_DURATION:-30s}
@@ -301,17 +308,29 @@ cat "$CHECKS"
 cpu_seconds() { # user + system CPU time of PID so far
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
 }
+jvm_side_cpu() { # jvm_side_cpu PID: "JIT GC" — CPU seconds so far of the JVM's compiler threads and of its GC and VM threads
+  local task
+  for task in /proc/"$1"/task/*; do
+    printf '%s\t%s\n' "$(cat "$task/comm" 2>/dev/null)" "$(sed 's/.*) //' "$task/stat" 2>/dev/null | awk '{ print $12 + $13 }')"
+  done | awk -F'\t' -v hz="$(getconf CLK_TCK)" '
+    $1 ~ /Compiler/ { jit += $2 } $1 ~ /^(GC |G1 |VM Thread|VM Periodic)/ { gc += $2 }
+    END { printf "%.2f %.2f", jit / hz, gc / hz }'
+}
+per_request_us() { # per_request_us BEFORE AFTER REQUESTS: a CPU-seconds difference per request, in us (0 if negative:
+  # the JVM stops compiler threads it no longer needs, and their time leaves with them)
+  awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { d = b - a; printf "%.1f", (d < 0 ? 0 : d) * 1e6 / n }'
+}
 nginx_accepts() { curl -s --max-time 5 "$UPSTREAM/nginx-status" | awk 'NR == 3 { print $1 }'; }
 field() { # field KEY LINE: the value of KEY=value in LINE
   awk -v key="$1" '{ for (i = 1; i <= NF; i++) if (index($i, key "=") == 1) print substr($i, length(key) + 2) }' <<<"$2"
 }
 RUNS=$WORK/runs.tsv
-printf 'phase\tmix\ttarget\tseconds\trequests\trequests_per_s\tp50_ms\tp99_ms\tp999_ms\tcpu_us_per_request\tnginx_cpu_us_per_request\tnew_upstream_connections\tsocket_errors\tnon_2xx\n' >"$RUNS"
-record_run() { # record_run PHASE MIX TARGET SECONDS REQUESTS P50_US P99_US P999_US CPU_S NGINX_CPU_S ACCEPTS ERRORS NON_2XX
+printf 'phase\tmix\ttarget\tseconds\trequests\trequests_per_s\tp50_ms\tp99_ms\tp999_ms\tcpu_us_per_request\tnginx_cpu_us_per_request\tnew_upstream_connections\tsocket_errors\tnon_2xx\tjit_cpu_us_per_request\tgc_vm_cpu_us_per_request\n' >"$RUNS"
+record_run() { # record_run PHASE MIX TARGET SECONDS REQUESTS P50_US P99_US P999_US CPU_S NGINX_CPU_S ACCEPTS ERRORS NON_2XX JIT_US GC_US
   awk -v OFS='\t' -v phase="$1" -v mix="$2" -v target="$3" -v s="$4" -v n="$5" -v p50="$6" -v p99="$7" -v p999="$8" \
-      -v cpu="$9" -v ncpu="${10}" -v accepts="${11}" -v errors="${12}" -v non2xx="${13}" 'BEGIN {
-    printf "%s\t%s\t%s\t%.2f\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%d\t%d\t%d\n", phase, mix, target, s, n, n / s,
-      p50 / 1000, p99 / 1000, p999 / 1000, cpu * 1e6 / n, ncpu * 1e6 / n, accepts, errors, non2xx }' >>"$RUNS"
+      -v cpu="$9" -v ncpu="${10}" -v accepts="${11}" -v errors="${12}" -v non2xx="${13}" -v jit="${14}" -v gc="${15}" 'BEGIN {
+    printf "%s\t%s\t%s\t%.2f\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%d\t%d\t%d\t%s\t%s\n", phase, mix, target, s, n, n / s,
+      p50 / 1000, p99 / 1000, p999 / 1000, cpu * 1e6 / n, ncpu * 1e6 / n, accepts, errors, non2xx, jit, gc }' >>"$RUNS"
   tail -1 "$RUNS" | awk -F'\t' '{ printf "%-8s %-7s %-20s %9s req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms  %7s us/req\n", $1, $2, $3, $6, $7, $8, $9, $10 }'
 }
 check_statuses() { # check_statuses TARGET RUN NON_2XX REQUESTS: more than 1 in 1,000 not 2xx is no measurement
@@ -323,9 +342,10 @@ $(tail -20 "$WORK/$1.log" 2>/dev/null || true)"
 }
 run_wrk() { # run_wrk PHASE MIX TARGET DURATION
   local phase=$1 mix=$2 target=$3 duration=$4 out=$WORK/wrk.$1.$2.$3 pid=${PID_OF[$3]}
-  local cpu_before nginx_cpu_before accepts_before line requests
+  local cpu_before nginx_cpu_before accepts_before line requests side_before side_after
   local tokens=
   [ "$mix" = single ] || tokens=$WORK/token-pool
+  side_before=$(jvm_side_cpu "$pid")
   cpu_before=$(cpu_seconds "$pid")
   nginx_cpu_before=$(cpu_seconds "$NGINX_WORKER_PID")
   accepts_before=$(nginx_accepts)
@@ -337,14 +357,22 @@ run_wrk() { # run_wrk PHASE MIX TARGET DURATION
   check_statuses "$target" "$mix, $phase" "$(field non2xx "$line")" "$requests"
   [ "$requests" -gt 0 ] || die "$target ($mix, $phase) answered no request"
   [ "$phase" != warmup ] || return 0
+  side_after=$(jvm_side_cpu "$pid")
   record_run "$phase" "$mix" "$target" "$(awk -v d="$(field duration_us "$line")" 'BEGIN { print d / 1e6 }')" \
     "$requests" "$(field p50_us "$line")" "$(field p99_us "$line")" "$(field p999_us "$line")" \
     "$(awk -v a="$cpu_before" -v b="$(cpu_seconds "$pid")" 'BEGIN { print b - a }')" \
     "$(awk -v a="$nginx_cpu_before" -v b="$(cpu_seconds "$NGINX_WORKER_PID")" 'BEGIN { print b - a }')" \
-    "$(($(nginx_accepts) - accepts_before - 1))" "$(field socket_errors "$line")" "$(field non2xx "$line")"
+    "$(($(nginx_accepts) - accepts_before - 1))" "$(field socket_errors "$line")" "$(field non2xx "$line")" \
+    "$(jvm_side "$target" "${side_before% *}" "${side_after% *}" "$requests")" \
+    "$(jvm_side "$target" "${side_before#* }" "${side_after#* }" "$requests")"
+}
+jvm_side() { # jvm_side TARGET BEFORE AFTER REQUESTS: per_request_us for a JVM target, "-" for the others
+  if [[ "$JVM_TARGETS" == *" $1 "* ]]; then per_request_us "$2" "$3" "$4"; else echo -; fi
 }
 run_open() { # run_open TARGET RATE
   local target=$1 rate=$2 pid=${PID_OF[$1]} out=$WORK/open.$1 cpu_before nginx_cpu_before accepts_before line
+  local side_before side_after
+  side_before=$(jvm_side_cpu "$pid")
   cpu_before=$(cpu_seconds "$pid")
   nginx_cpu_before=$(cpu_seconds "$NGINX_WORKER_PID")
   accepts_before=$(nginx_accepts)
@@ -355,12 +383,15 @@ run_open() { # run_open TARGET RATE
   check_statuses "$target" "open model" "$(field non2xx "$line")" "$(field requests "$line")"
   [ "$(field unanswered "$line")" = 0 ] || die "$target left $(field unanswered "$line") requests unanswered (open model)"
   echo "$target $line" >>"$WORK/open-lines"
+  side_after=$(jvm_side_cpu "$pid")
   # CPU over the whole injector run (warm-up included) divided by every request answered in it.
   record_run open single "$target" "$(field seconds "$line")" "$(field requests "$line")" \
     "$(field p50_us "$line")" "$(field p99_us "$line")" "$(field p999_us "$line")" \
     "$(awk -v a="$cpu_before" -v b="$(cpu_seconds "$pid")" -v all="$(field answered "$line")" -v n="$(field requests "$line")" 'BEGIN { print (b - a) * n / all }')" \
     "$(awk -v a="$nginx_cpu_before" -v b="$(cpu_seconds "$NGINX_WORKER_PID")" -v all="$(field answered "$line")" -v n="$(field requests "$line")" 'BEGIN { print (b - a) * n / all }')" \
-    "$(($(nginx_accepts) - accepts_before - 1))" "$(field errors "$line")" "$(field non2xx "$line")"
+    "$(($(nginx_accepts) - accepts_before - 1))" "$(field errors "$line")" "$(field non2xx "$line")" \
+    "$(jvm_side "$target" "${side_before% *}" "${side_after% *}" "$(field answered "$line")")" \
+    "$(jvm_side "$target" "${side_before#* }" "${side_after#* }" "$(field answered "$line")")"
 }
 rotated() { # rotated N WORDS...: WORDS starting at the Nth (mod count)
   local n=$1
@@ -373,12 +404,14 @@ rotated() { # rotated N WORDS...: WORDS starting at the Nth (mod count)
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 STARTED_AT=$SECONDS
-HALF_WARMUP=$(($(seconds_of "$WARMUP_DURATION") / 2))
+WARMUP_RUN=$(($(seconds_of "$WARMUP_DURATION") / WARMUP_RUNS))
+[ "$WARMUP_RUN" -ge 1 ] || WARMUP_RUN=1
 for target in $TARGETS; do
   [[ "$JVM_TARGETS" == *" $target "* ]] || continue
-  echo "warming up $target (${HALF_WARMUP}s one token, ${HALF_WARMUP}s the pool)"
-  run_wrk warmup single "$target" "${HALF_WARMUP}s"
-  run_wrk warmup pool "$target" "${HALF_WARMUP}s"
+  echo "warming up $target ($WARMUP_RUNS runs of ${WARMUP_RUN}s, one token and the pool in turn)"
+  for run in $(seq "$WARMUP_RUNS"); do
+    if ((run % 2)); then run_wrk warmup single "$target" "${WARMUP_RUN}s"; else run_wrk warmup pool "$target" "${WARMUP_RUN}s"; fi
+  done
 done
 read -r -a TARGET_LIST <<<"$TARGETS"
 for round in $(seq "$ROUNDS"); do
@@ -389,16 +422,33 @@ for round in $(seq "$ROUNDS"); do
     done
   done
 done
+single_mix_rate() { # single_mix_rate TARGET: its mean single-mix requests/s over the rounds
+  awk -F'\t' -v target="$1" '$1 ~ /^[0-9]+$/ && $2 == "single" && $3 == target { n++; sum += $6 }
+    END { printf "%d", n ? sum / n : 0 }' "$RUNS"
+}
 if [ "$OPEN_RATE" = auto ]; then
-  OPEN_RATE=$(awk -F'\t' '$1 ~ /^[0-9]+$/ && $2 == "single" { n[$3]++; sum[$3] += $6 }
-              END { min = -1; for (t in n) { avg = sum[t] / n[t]; if (min < 0 || avg < min) min = avg }
-                    rate = int(min / 2 / 100) * 100; print (rate < 100 ? 100 : rate) }' "$RUNS")
-  OPEN_RATE_NOTE="auto: half of the slowest target's mean single-mix throughput, rounded down to 100"
+  if [[ " $TARGETS " == *" mfa-gateway "* ]]; then
+    OPEN_RATE=$(($(single_mix_rate mfa-gateway) / 2 / 100 * 100))
+    OPEN_RATE_NOTE="auto: half of mfa-gateway's mean single-mix throughput, rounded down to 100"
+  else
+    OPEN_RATE=$(for target in $TARGETS; do single_mix_rate "$target"; echo; done | sort -n | head -1)
+    OPEN_RATE=$((OPEN_RATE / 2 / 100 * 100))
+    OPEN_RATE_NOTE="auto: half of the slowest target's mean single-mix throughput, rounded down to 100"
+  fi
+  [ "$OPEN_RATE" -ge 100 ] || OPEN_RATE=100
 else
   OPEN_RATE_NOTE="set by OPEN_RATE"
 fi
 echo "open model: $OPEN_RATE requests/s ($OPEN_RATE_NOTE)"
-for target in $TARGETS; do run_open "$target" "$OPEN_RATE"; done
+OPEN_LEFT_OUT=
+for target in $TARGETS; do
+  if [ $(($(single_mix_rate "$target") * 10)) -lt $((OPEN_RATE * 11)) ]; then
+    OPEN_LEFT_OUT="$OPEN_LEFT_OUT $target ($(single_mix_rate "$target") req/s at most)"
+    echo "open model: $target left out: its single-mix throughput is below 1.1x the rate"
+    continue
+  fi
+  run_open "$target" "$OPEN_RATE"
+done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$((SECONDS - STARTED_AT))
 
@@ -513,9 +563,9 @@ SUMMARY=$WORK/summary.txt
   echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
   echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), load average before $LOAD_BEFORE, after $LOAD_AFTER; measuring took ${ELAPSED}s${NOTE:+; $NOTE}"
   echo "pinning: proxies on CPU ${PROXY_CPUS:-(not pinned)}; wrk, nginx, the issuer and the open-model injector on CPU ${LOAD_CPUS:-(not pinned)}"
-  echo "load: wrk $({ wrk -v 2>&1 || true; } | awk 'NR == 1 { print $2 }') -t$WRK_THREADS -c$WRK_CONNECTIONS, GET $REQUEST_PATH; warm-up $WARMUP_DURATION per JVM target (not counted), then $ROUNDS interleaved rounds of $WRK_DURATION per target and mix, the order rotating each round"
+  echo "load: wrk $({ wrk -v 2>&1 || true; } | awk 'NR == 1 { print $2 }') -t$WRK_THREADS -c$WRK_CONNECTIONS, GET $REQUEST_PATH; warm-up $WARMUP_DURATION per JVM target in $WARMUP_RUNS runs (not counted), then $ROUNDS interleaved rounds of $WRK_DURATION per target and mix, the order rotating each round"
   echo "mixes: single = one valid MFA token on every request; pool = each request the next of 1,000 valid tokens (wrk Lua; no keep-alive connection repeats a token back to back)"
-  echo "open model: loadtest/OpenModelLoad.java (Netty, $OPEN_CONNECTIONS keep-alive connections; Debian has no wrk2), $OPEN_RATE requests/s ($OPEN_RATE_NOTE), $OPEN_WARMUP warm-up then $OPEN_DURATION recorded per target, latency from when each request was due"
+  echo "open model: loadtest/OpenModelLoad.java (Netty, $OPEN_CONNECTIONS keep-alive connections; Debian has no wrk2), $OPEN_RATE requests/s ($OPEN_RATE_NOTE), $OPEN_WARMUP warm-up then $OPEN_DURATION recorded per target, latency from when each request was due${OPEN_LEFT_OUT:+; left out, below 1.1x the rate:$OPEN_LEFT_OUT}"
   echo "upstream: $(nginx -v 2>&1 | sed 's/.*: //'), 1 worker, keep-alive, ${#BODY}-byte JSON body"
   echo "haproxy: $HAPROXY_VERSION, nbthread 1, http-reuse always, option forwardfor; haproxy-jwt: jwt_verify RS256 with the PEM public key, exp/nbf (60 s skew), iss, aud, tid allowlist, CPV app-only, amr[0..7] = mfa"
   echo "java: $(java -version 2>&1 | awk -F'"' 'NR == 1 { print $2 }') $JAVA_OPTIONS for the JVM targets"
@@ -530,9 +580,9 @@ SUMMARY=$WORK/summary.txt
   echo "checked first (HTTP status; valid and other-app-only must pass with nginx's body, every other case must be refused without reaching nginx):"
   cat "$CHECKS"
   echo
-  echo "runs (CPU = the proxy process, all threads; nginx-direct: nginx's worker):"
-  awk -F'\t' 'NR > 1 { printf "%-6s %-7s %-20s %9s req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms  %7s us/req  nginx %5s us/req  %3s new upstream conn.%s%s\n",
-                       $1, $2, $3, $6, $7, $8, $9, $10, $11, $12, ($13 > 0 ? "  socket errors " $13 : ""), ($14 > 0 ? "  non-2xx " $14 : "") }' "$RUNS"
+  echo "runs (CPU = the proxy process, all threads, and of it the JIT compiler threads and the GC and VM threads; nginx-direct: nginx's worker):"
+  awk -F'\t' 'NR > 1 { printf "%-6s %-7s %-20s %9s req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms  %7s us/req%s  nginx %5s us/req  %3s new upstream conn.%s%s\n",
+                       $1, $2, $3, $6, $7, $8, $9, $10, ($15 == "-" ? "" : sprintf(" (JIT %s, GC+VM %s)", $15, $16)), $11, $12, ($13 > 0 ? "  socket errors " $13 : ""), ($14 > 0 ? "  non-2xx " $14 : "") }' "$RUNS"
   echo
   echo "open-model pass: the injector's own lateness (request handed to its event loop vs. due: its error, inside every"
   echo "latency above) and the wait for a free one of its $OPEN_CONNECTIONS connections (the target's backlog):"

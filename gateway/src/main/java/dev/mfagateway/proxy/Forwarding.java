@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 import java.net.URI;
 import java.util.HashSet;
 import java.util.List;
@@ -23,15 +24,20 @@ import java.util.regex.Pattern;
  * first, then the proxy headers are added. The request target is copied as the client sent it, never decoded.
  */
 final class Forwarding {
-  static final String X_FORWARDED_FOR = "x-forwarded-for";
-  static final String X_FORWARDED_PROTO = "x-forwarded-proto";
-  static final String X_FORWARDED_HOST = "x-forwarded-host";
+  // Header names are AsciiStrings: they keep their hash, so each lookup costs a bucket, not a pass over the name.
+  static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+  static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+  static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+  private static final AsciiString HTTP = AsciiString.cached("http");
+  private static final AsciiString HTTPS = AsciiString.cached("https");
 
   /** RFC 9110 §7.6.1 plus the legacy ones; `HTTP2-Settings` only ever travels with `Upgrade` (h2c). */
-  private static final List<String> HOP_BY_HOP =
+  private static final List<AsciiString> HOP_BY_HOP =
       List.of(
-          "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
-          "trailer", "transfer-encoding", "upgrade", "http2-settings");
+          HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION,
+          HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
+          HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
+          AsciiString.cached("http2-settings"));
 
   private static final Pattern SANE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._~:-]{1,128}");
 
@@ -39,9 +45,9 @@ final class Forwarding {
 
   /** The client's `X-Request-Id` when it is exactly one sane value, otherwise a new UUID. */
   static String requestId(HttpHeaders headers) {
-    List<String> values = headers.getAll(Refusal.REQUEST_ID);
-    if (values.size() == 1 && SANE_REQUEST_ID.matcher(values.get(0)).matches()) {
-      return values.get(0);
+    String value = headers.get(Refusal.REQUEST_ID);
+    if (value != null && SANE_REQUEST_ID.matcher(value).matches() && headers.getAll(Refusal.REQUEST_ID).size() == 1) {
+      return value;
     }
     return newRequestId();
   }
@@ -59,6 +65,9 @@ final class Forwarding {
 
   /** The header names the `Connection` header nominates, lower-cased. */
   static Set<String> nominated(HttpHeaders headers) {
+    if (!headers.contains(HttpHeaderNames.CONNECTION)) {
+      return Set.of();
+    }
     Set<String> names = new HashSet<>();
     for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
       for (String name : value.split(",")) {
@@ -84,10 +93,12 @@ final class Forwarding {
     removeHopByHop(headers);
     headers.remove(HttpHeaderNames.EXPECT);
 
-    List<String> forwardedFor = headers.getAll(X_FORWARDED_FOR);
-    String chain = forwardedFor.isEmpty() ? clientAddress : String.join(", ", forwardedFor) + ", " + clientAddress;
+    String chain = clientAddress;
+    if (headers.contains(X_FORWARDED_FOR)) {
+      chain = String.join(", ", headers.getAll(X_FORWARDED_FOR)) + ", " + clientAddress;
+    }
     headers.set(X_FORWARDED_FOR, chain);
-    headers.set(X_FORWARDED_PROTO, clientTls ? "https" : "http");
+    headers.set(X_FORWARDED_PROTO, clientTls ? HTTPS : HTTP);
     if (clientHost != null) {
       headers.set(X_FORWARDED_HOST, clientHost);
     } else {
@@ -133,7 +144,7 @@ final class Forwarding {
 
   private static void removeHopByHop(HttpHeaders headers) {
     Set<String> nominated = nominated(headers);
-    for (String name : HOP_BY_HOP) {
+    for (AsciiString name : HOP_BY_HOP) {
       headers.remove(name);
     }
     for (String name : nominated) {

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -20,7 +21,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class Refusal {
   static final String REALM = "mfa-gateway";
-  static final String REQUEST_ID = "x-request-id";
+  static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
   /** Seconds a client should wait before retrying while signing keys are unavailable. */
   static final int KEYS_RETRY_AFTER_SECONDS = 5;
 
