@@ -32,8 +32,13 @@
 #    tokens; nginx-direct is left out). Median of the rounds; ratios are taken within a round, then the median.
 # 4. Open model: OPEN_DURATION at a fixed OPEN_RATE per target with one token, through loadtest/OpenModelLoad.java
 #    (Debian has no wrk2): latency counted from when each request was due, so queueing counts. OPEN_RATE=auto is
-#    half of mfa-gateway's single-mix throughput (the slowest target's without it); a target whose own single-mix
-#    throughput is below 1.1x the rate is left out of this pass (it would only measure a queue that keeps growing).
+#    half of the lower single-mix throughput of mfa-gateway and haproxy-jwt (the rate both must sustain to be
+#    compared; half of the gateway's own peak is beyond jwt_verify's peak, and beyond what the injector can offer from
+#    the shared load core); a target whose own single-mix throughput is below 1.1x the rate is left out of this pass
+#    (it would only measure a queue that keeps growing).
+# While one target is measured (warm-up, rounds, open pass) every other proxy process is paused (SIGSTOP, SIGCONT
+# after): their JIT compilers, collectors and timers would otherwise run on the same core in the middle of another
+# target's run.
 # Pinning: each proxy runs under `taskset -c $PROXY_CPUS`, wrk, nginx, the issuer and the open-model injector under
 # `taskset -c $LOAD_CPUS` (both empty: no pinning). CPU per request is the proxy process's user+system time (all
 # threads, /proc/PID/stat) over the requests of the run; for nginx-direct it is nginx's worker. For the JVM targets
@@ -340,11 +345,22 @@ $(tail -20 "$WORK/$1.log" 2>/dev/null || true)"
   fi
   [ "$3" = 0 ] || echo "compare: $1 ($2) answered $3 of $4 requests with a status other than 2xx (kept in the runs)" >&2
 }
+pause_others() { # pause_others TARGET: every other proxy process stopped (never nginx, the upstream of all)
+  local pid
+  for pid in $(printf '%s\n' "${PID_OF[@]}" | sort -u); do
+    [ "$pid" = "${PID_OF[$1]}" ] || [ "$pid" = "$NGINX_WORKER_PID" ] || kill -STOP "$pid" 2>/dev/null || true
+  done
+}
+resume_all() {
+  local pid
+  for pid in $(printf '%s\n' "${PID_OF[@]}" | sort -u); do kill -CONT "$pid" 2>/dev/null || true; done
+}
 run_wrk() { # run_wrk PHASE MIX TARGET DURATION
   local phase=$1 mix=$2 target=$3 duration=$4 out=$WORK/wrk.$1.$2.$3 pid=${PID_OF[$3]}
   local cpu_before nginx_cpu_before accepts_before line requests side_before side_after
   local tokens=
   [ "$mix" = single ] || tokens=$WORK/token-pool
+  pause_others "$target"
   side_before=$(jvm_side_cpu "$pid")
   cpu_before=$(cpu_seconds "$pid")
   nginx_cpu_before=$(cpu_seconds "$NGINX_WORKER_PID")
@@ -352,6 +368,7 @@ run_wrk() { # run_wrk PHASE MIX TARGET DURATION
   WRK_TOKENS=$tokens "${LOAD_PIN[@]}" timeout --foreground $(($(seconds_of "$duration") + 30)) \
     wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$duration" -s "$ROOT/loadtest/compare.lua" \
     -H "Authorization: Bearer $TOKEN" "$(url_of "$target")$REQUEST_PATH" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+  resume_all
   line=$(grep '^COMPARE ' "$out") || die "could not read wrk's output: $(cat "$out")"
   requests=$(field requests "$line")
   check_statuses "$target" "$mix, $phase" "$(field non2xx "$line")" "$requests"
@@ -372,6 +389,7 @@ jvm_side() { # jvm_side TARGET BEFORE AFTER REQUESTS: per_request_us for a JVM t
 run_open() { # run_open TARGET RATE
   local target=$1 rate=$2 pid=${PID_OF[$1]} out=$WORK/open.$1 cpu_before nginx_cpu_before accepts_before line
   local side_before side_after
+  pause_others "$target"
   side_before=$(jvm_side_cpu "$pid")
   cpu_before=$(cpu_seconds "$pid")
   nginx_cpu_before=$(cpu_seconds "$NGINX_WORKER_PID")
@@ -379,6 +397,7 @@ run_open() { # run_open TARGET RATE
   "${LOAD_PIN[@]}" java -Xmx256m -cp "$JAR:$WORK/classes" OpenModelLoad "$(url_of "$target")$REQUEST_PATH" "$rate" \
     "$(seconds_of "$OPEN_WARMUP")" "$(seconds_of "$OPEN_DURATION")" "$OPEN_CONNECTIONS" "$WORK/tokens/valid" \
     >"$out" 2>&1 || die "the open-model injector failed: $(cat "$out")"
+  resume_all
   line=$(grep '^OPEN ' "$out") || die "could not read the injector's output: $(cat "$out")"
   check_statuses "$target" "open model" "$(field non2xx "$line")" "$(field requests "$line")"
   [ "$(field unanswered "$line")" = 0 ] || die "$target left $(field unanswered "$line") requests unanswered (open model)"
@@ -428,8 +447,9 @@ single_mix_rate() { # single_mix_rate TARGET: its mean single-mix requests/s ove
 }
 if [ "$OPEN_RATE" = auto ]; then
   if [[ " $TARGETS " == *" mfa-gateway "* ]]; then
-    OPEN_RATE=$(($(single_mix_rate mfa-gateway) / 2 / 100 * 100))
-    OPEN_RATE_NOTE="auto: half of mfa-gateway's mean single-mix throughput, rounded down to 100"
+    OPEN_RATE=$(printf '%s\n' "$(single_mix_rate mfa-gateway)" "$(single_mix_rate haproxy-jwt)" | sort -n | head -1)
+    OPEN_RATE=$((OPEN_RATE / 2 / 100 * 100))
+    OPEN_RATE_NOTE="auto: half of the lower mean single-mix throughput of mfa-gateway ($(single_mix_rate mfa-gateway)) and haproxy-jwt ($(single_mix_rate haproxy-jwt)), rounded down to 100"
   else
     OPEN_RATE=$(for target in $TARGETS; do single_mix_rate "$target"; echo; done | sort -n | head -1)
     OPEN_RATE=$((OPEN_RATE / 2 / 100 * 100))

@@ -9,11 +9,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import dev.mfagateway.testing.TestIssuer;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Issue 11's memory target: with 10,000 idle keep-alive client connections, each of which made one request, the
@@ -22,20 +28,49 @@ import org.junit.jupiter.api.io.TempDir;
  * JVM sees through `-XX:MaxRAM=512m` (a 256 MiB heap limit), and the collector the JVM picks by itself in such a
  * container (Serial: it does not count a 2-CPU machine with under 1792 MiB as a server).
  *
+ * <p>Two token shapes: the compact test token on every connection, and what scripts really send, each connection its own
+ * Entra-sized token (about 2.4 KB, {@link TestIssuer#entraSizedUserClaims}), so the gateway also holds 10,000 verified
+ * tokens in its cache and Netty's decoder has grown its line buffer to the long `Authorization` line on each connection.
+ * Issue 11's 256 MiB target is met with the compact token; with Entra-sized ones the gateway measured 276–306 MiB
+ * (12–15 KiB per connection against 6: Netty's decoder keeps a scratch buffer sized for the longest header line it has
+ * read, 4 KiB for a 2.3 KB `Authorization` line; the connection keeps its last token; the cache holds 10,000 entries;
+ * and the heap the JVM commits while the connections open, garbage included, is most of the resident set). That case
+ * is held to 384 MiB, a bound against regressions, not the target.
+ *
  * <p>With `-Didle-connections.results=DIR` the figures are also written to `DIR/idle-connections-<UTC>.txt`
  * (`loadtest/idle-connections.sh` does that).
  */
 class IdleConnectionsMemoryTest {
   static final int CONNECTIONS = 10_000;
-  private static final long LIMIT_KIB = 256 * 1024;
   /** What the pod's JVM is given and picks by itself (see the class comment). */
   static final List<String> POD_JVM = List.of("-XX:MaxRAM=512m", "-XX:MaxRAMPercentage=50", "-XX:+UseSerialGC",
       "-XX:+ExitOnOutOfMemoryError");
 
-  @Test
+  enum Tokens {
+    /** One compact test token (about 1 KB) on every connection: issue 11's target, 256 MiB. */
+    ONE_COMPACT_TOKEN(256),
+    /** Each connection its own Entra-sized token (about 2.3 KB): a bound against regressions (see the class comment). */
+    OWN_ENTRA_SIZED_TOKENS(384);
+
+    final long limitKib;
+
+    Tokens(long limitMib) {
+      this.limitKib = limitMib * 1024;
+    }
+
+    String describe(int bytes) {
+      return this == ONE_COMPACT_TOKEN
+          ? "the same %d-byte token on each".formatted(bytes)
+          : "each its own %d-byte Entra-sized token (all %d verified and cached)".formatted(bytes, CONNECTIONS);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Tokens.class)
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  void tenThousandIdleKeepAliveConnectionsStayUnder256MiB(@TempDir Path dir) throws Exception {
+  void tenThousandIdleKeepAliveConnectionsStayUnderTheLimit(Tokens tokens, @TempDir Path dir) throws Exception {
     DescriptorBudget.require(CONNECTIONS + 200);
+    List<String> authorizations = authorizations(tokens);
     try (RecordingUpstream upstream = new RecordingUpstream();
         ChildGateway gateway = ChildGateway.start(dir, upstream.uri(), "", POD_JVM)) {
       warmUp(gateway);
@@ -45,7 +80,7 @@ class IdleConnectionsMemoryTest {
 
       long with;
       long heap;
-      try (ClientConnections idle = ClientConnections.open(gateway.address(), CONNECTIONS)) {
+      try (ClientConnections idle = ClientConnections.open(gateway.address(), CONNECTIONS, authorizations::get)) {
         with = gateway.rssKib();
         heap = heapUsedKib(gateway);
         try (RawClient probe = new RawClient(gateway.adminAddress())) {
@@ -57,22 +92,37 @@ class IdleConnectionsMemoryTest {
           Idle keep-alive connections: RSS of the gateway (VmRSS, /proc/PID/status)
           when: %s
           jvm: %s %s; options: %s (the chart's default pod: 512 MiB limit, MaxRAMPercentage=50)
-          connections: %d, each made one GET with a valid token (200) and then stayed open, idle
+          connections: %d, each made one GET with a valid token (200) and then stayed open, idle; tokens: %s
           RSS before (started, keys loaded, warmed up): %d KiB (%.1f MiB)
           RSS with %d idle connections:                %d KiB (%.1f MiB)
           heap used then (jcmd GC.heap_info):           %d KiB (%.1f MiB)
           peak RSS (VmHWM):                             %d KiB (%.1f MiB)
           per connection ((with - before) / connections): %.1f KiB
-          target: under 256 MiB (262144 KiB)
+          limit: under %d MiB (%d KiB)
           """.formatted(Instant.now(), System.getProperty("java.vm.name"), System.getProperty("java.version"),
-          POD_JVM, CONNECTIONS, before, mib(before), CONNECTIONS, with, mib(with), heap, mib(heap), peak, mib(peak),
-          (with - before) / (double) CONNECTIONS);
+          POD_JVM, CONNECTIONS, tokens.describe(authorizations.get(0).length() - "Bearer ".length()), before, mib(before), CONNECTIONS, with, mib(with), heap, mib(heap), peak, mib(peak),
+          (with - before) / (double) CONNECTIONS, tokens.limitKib / 1024, tokens.limitKib);
       System.out.println(figures);
-      record(figures);
+      record(figures, tokens);
 
-      assertThat(with).as(figures).isLessThan(LIMIT_KIB);
+      assertThat(with).as(figures).isLessThan(tokens.limitKib);
       assertThat(gateway.isAlive()).isTrue();
     }
+  }
+
+  private static List<String> authorizations(Tokens tokens) {
+    if (tokens == Tokens.ONE_COMPACT_TOKEN) {
+      return Collections.nCopies(CONNECTIONS, TestGateway.validAuthorization());
+    }
+    Instant now = Instant.now();
+    List<String> all = new ArrayList<>(CONNECTIONS);
+    for (int i = 0; i < CONNECTIONS; i++) {
+      Map<String, Object> claims = TestIssuer.entraSizedUserClaims(now);
+      claims.put("oid", new UUID(0x0a1b2c3d4e5f4a6bL, 0x8c7d000000000000L + i).toString());
+      claims.put("uti", "uti" + i);
+      all.add("Bearer " + TestGateway.ISSUER.mint(claims));
+    }
+    return all;
   }
 
   /** Requests on one connection, so the first connection's costs (class loading, JIT) are in the "before" figure. */
@@ -100,12 +150,13 @@ class IdleConnectionsMemoryTest {
     return kib / 1024.0;
   }
 
-  private static void record(String figures) throws Exception {
+  private static void record(String figures, Tokens tokens) throws Exception {
     String dir = System.getProperty("idle-connections.results");
     if (dir == null || dir.isBlank()) {
       return;
     }
     String stamp = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HHmm'Z'").withZone(ZoneOffset.UTC).format(Instant.now());
-    Files.writeString(Path.of(dir).resolve("idle-connections-" + stamp + ".txt"), figures);
+    String name = "idle-connections-" + stamp + (tokens == Tokens.ONE_COMPACT_TOKEN ? "" : "-entra-sized") + ".txt";
+    Files.writeString(Path.of(dir).resolve(name), figures);
   }
 }

@@ -74,8 +74,13 @@ final class TestGateway implements AutoCloseable {
 
   /** A well-formed request with a valid token and the given extra header lines (each ending in CRLF). */
   static String get(String target, String extraHeaders) {
-    return "GET " + target + " HTTP/1.1\r\nHost: gw.test\r\nAuthorization: " + validAuthorization() + "\r\n"
-        + extraHeaders + "\r\n";
+    return get(target, validAuthorization(), extraHeaders);
+  }
+
+  /** The same with the given `Authorization` value. */
+  static String get(String target, String authorization, String extraHeaders) {
+    return "GET " + target + " HTTP/1.1\r\nHost: gw.test\r\nAuthorization: " + authorization + "\r\n" + extraHeaders
+        + "\r\n";
   }
 
   static String get(String target) {

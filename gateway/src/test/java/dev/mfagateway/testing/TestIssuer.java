@@ -180,6 +180,37 @@ public final class TestIssuer implements AutoCloseable {
     return claims;
   }
 
+  /**
+   * {@link #userClaims} plus the claims a real Entra ID v1 access token for a Partner Center user carries (names, UPN,
+   * IP address, session and role ids, a long `scp`): signed, a token of about 2.4 KB, the size scripts really send.
+   */
+  public static Map<String, Object> entraSizedUserClaims(Instant now) {
+    Map<String, Object> claims = userClaims(now);
+    claims.put("acr", "1");
+    claims.put("aio", "AVQAq/8YAAAA" + "x7Jk2mQ9pL4vN8rT1sW6yZ3bC5dF0gH2jK4lM7nP9qR1sT3uV5wX8yZ0aB2cD4eF6gH8iJ0kL2mN4oP6qR8".repeat(2));
+    claims.put("app_displayname", "Contoso billing automation (production)");
+    claims.put("appidacr", "1");
+    claims.put("family_name", "Automation");
+    claims.put("given_name", "Billing");
+    claims.put("ipaddr", "203.0.113.42");
+    claims.put("name", "Billing Automation Service Account");
+    claims.put("puid", "10032003A1B2C3D4");
+    claims.put("rh", "1.AQoAGitDbw4MikqffR4sO0pdbhtDLR5fYBhHmgvB0uP0pbYKAHM.");
+    claims.put("scp", "user_impersonation Directory.Read.All User.Read openid profile offline_access email");
+    claims.put("sid", "00a8b1c2-d3e4-4f56-9a7b-8c9d0e1f2a3b");
+    claims.put("sub", "kT3mP9vL2xQ8nR5wJ7yB4cF6hG1dS0aZ3eU8iO2pK5l");
+    claims.put("unique_name", "billing-automation@contoso-partner.onmicrosoft.com");
+    claims.put("upn", "billing-automation@contoso-partner.onmicrosoft.com");
+    claims.put("uti", "q1W2e3R4t5Y6u7I8o9P0aA");
+    claims.put("wids", List.of("62e90394-69f5-4237-9190-012177145e10", "b79fbf4d-3ef9-4689-8143-76b194e85509",
+        "f2ef992c-3afb-46b9-b7cf-a126ee74c451"));
+    claims.put("xms_cc", List.of("CP1"));
+    claims.put("xms_ftd", "k3Jp9Lq2mN8vX5tR1wY7zB4cD6fG0hJ2kL9mN3pQ5rS");
+    claims.put("xms_idrel", "1 24");
+    claims.put("xms_tcdt", 1600000000L);
+    return claims;
+  }
+
   /** Claims of an app-only token (no `scp`, `idtyp` app) of {@code appId}. */
   public static Map<String, Object> appOnlyClaims(Instant now, String appId) {
     Map<String, Object> claims = userClaims(now);
