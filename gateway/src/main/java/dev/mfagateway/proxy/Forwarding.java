@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.net.URI;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -65,14 +66,19 @@ final class Forwarding {
 
   /** The header names the `Connection` header nominates, lower-cased. */
   static Set<String> nominated(HttpHeaders headers) {
-    if (!headers.contains(HttpHeaderNames.CONNECTION)) {
-      return Set.of();
-    }
-    Set<String> names = new HashSet<>();
-    for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+    Set<String> names = Set.of();
+    Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.CONNECTION);
+    while (values.hasNext()) {
+      String value = values.next();
+      if (value.equalsIgnoreCase("keep-alive") || value.equalsIgnoreCase("close")) {
+        continue; // the usual value names no header to remove beyond the hop-by-hop ones
+      }
       for (String name : value.split(",")) {
         String trimmed = name.trim();
         if (!trimmed.isEmpty()) {
+          if (names.isEmpty()) {
+            names = new HashSet<>();
+          }
           names.add(trimmed.toLowerCase(Locale.ROOT));
         }
       }
