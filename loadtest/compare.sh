@@ -30,7 +30,8 @@
 # 3. ROUNDS interleaved rounds (A B C … A B C …, the order rotating each round) of wrk runs of WRK_DURATION, in two
 #    token mixes: `single` (one token reused on every request) and `pool` (each request the next of the 1,000
 #    tokens; nginx-direct is left out). Median of the rounds; ratios are taken within a round, then the median.
-# 4. Open model: OPEN_DURATION at a fixed OPEN_RATE per target with one token, through loadtest/OpenModelLoad.java
+# 4. Open model: OPEN_ROUNDS interleaved rounds of OPEN_DURATION (after OPEN_WARMUP) at a fixed OPEN_RATE per target
+#    with one token, after OPEN_JVM_WARMUP of the same traffic for each JVM target, through loadtest/OpenModelLoad.java
 #    (Debian has no wrk2): latency counted from when each request was due, so queueing counts. OPEN_RATE=auto is
 #    half of the lower single-mix throughput of mfa-gateway and haproxy-jwt (the rate both must sustain to be
 #    compared; half of the gateway's own peak is beyond jwt_verify's peak, and beyond what the injector can offer from
@@ -49,7 +50,7 @@
 #
 # Environment overrides (defaults in brackets):
 #   WRK_THREADS [1]  WRK_CONNECTIONS [50]  WRK_DURATION [10s]  WARMUP_DURATION [60s]  WARMUP_RUNS [6]  ROUNDS [3]
-#   OPEN_RATE [auto]  OPEN_DURATION [30s]  OPEN_WARMUP [5s]  OPEN_CONNECTIONS [50]
+#   OPEN_RATE [auto]  OPEN_DURATION [30s]  OPEN_WARMUP [5s]  OPEN_ROUNDS [3]  OPEN_JVM_WARMUP [20s]  OPEN_CONNECTIONS [50]
 #   PROXY_CPUS [0]  LOAD_CPUS [1]  JAVA_HEAP [512m]  TARGETS [all six]  NOTE [free text put in the results]
 #   JAR [gateway/target/mfa-gateway.jar]  SCG_JAR [loadtest/scg/target/scg-bench.jar]  RESULTS_DIR [loadtest/results]
 set -Eeuo pipefail
@@ -66,6 +67,8 @@ ROUNDS=${ROUNDS:-3}
 OPEN_RATE=${OPEN_RATE:-auto}
 OPEN_DURATION=${OPEN_DURATION:-30s}
 OPEN_WARMUP=${OPEN_WARMUP:-5s}
+OPEN_ROUNDS=${OPEN_ROUNDS:-3}
+OPEN_JVM_WARMUP=${OPEN_JVM_WARMUP:-20s}
 OPEN_CONNECTIONS=${OPEN_CONNECTIONS:-50}
 PROXY_CPUS=${PROXY_CPUS-0}
 LOAD_CPUS=${LOAD_CPUS-1}
@@ -110,7 +113,7 @@ if [[ " $TARGETS " == *" scg "* ]] && [ ! -f "$SCG_JAR" ]; then
   die "no Spring Cloud Gateway jar at $SCG_JAR: run ./mvnw -B -q -Pcompare -pl loadtest/scg package -DskipTests first"
 fi
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
-for setting in WRK_DURATION WARMUP_DURATION OPEN_DURATION OPEN_WARMUP; do
+for setting in WRK_DURATION WARMUP_DURATION OPEN_DURATION OPEN_WARMUP OPEN_JVM_WARMUP; do
   [[ "${!setting}" =~ ^[0-9]+s$ ]] || die "$setting must be whole seconds like 10s"
 done
 [[ "$OPEN_RATE" == auto || "$OPEN_RATE" =~ ^[1-9][0-9]*$ ]] || die "OPEN_RATE must be auto or requests per second"
@@ -386,25 +389,27 @@ run_wrk() { # run_wrk PHASE MIX TARGET DURATION
 jvm_side() { # jvm_side TARGET BEFORE AFTER REQUESTS: per_request_us for a JVM target, "-" for the others
   if [[ "$JVM_TARGETS" == *" $1 "* ]]; then per_request_us "$2" "$3" "$4"; else echo -; fi
 }
-run_open() { # run_open TARGET RATE
-  local target=$1 rate=$2 pid=${PID_OF[$1]} out=$WORK/open.$1 cpu_before nginx_cpu_before accepts_before line
-  local side_before side_after
+run_open() { # run_open PHASE TARGET RATE: PHASE is warmup (not recorded) or open<round>
+  local phase=$1 target=$2 rate=$3 pid=${PID_OF[$2]} out=$WORK/open.$1.$2 cpu_before nginx_cpu_before accepts_before
+  local line side_before side_after warmup=$OPEN_WARMUP duration=$OPEN_DURATION
+  [ "$phase" != warmup ] || { warmup=1s; duration=$OPEN_JVM_WARMUP; }
   pause_others "$target"
   side_before=$(jvm_side_cpu "$pid")
   cpu_before=$(cpu_seconds "$pid")
   nginx_cpu_before=$(cpu_seconds "$NGINX_WORKER_PID")
   accepts_before=$(nginx_accepts)
   "${LOAD_PIN[@]}" java -Xmx256m -cp "$JAR:$WORK/classes" OpenModelLoad "$(url_of "$target")$REQUEST_PATH" "$rate" \
-    "$(seconds_of "$OPEN_WARMUP")" "$(seconds_of "$OPEN_DURATION")" "$OPEN_CONNECTIONS" "$WORK/tokens/valid" \
+    "$(seconds_of "$warmup")" "$(seconds_of "$duration")" "$OPEN_CONNECTIONS" "$WORK/tokens/valid" \
     >"$out" 2>&1 || die "the open-model injector failed: $(cat "$out")"
   resume_all
   line=$(grep '^OPEN ' "$out") || die "could not read the injector's output: $(cat "$out")"
   check_statuses "$target" "open model" "$(field non2xx "$line")" "$(field requests "$line")"
   [ "$(field unanswered "$line")" = 0 ] || die "$target left $(field unanswered "$line") requests unanswered (open model)"
-  echo "$target $line" >>"$WORK/open-lines"
+  [ "$phase" != warmup ] || return 0
+  echo "$target ${phase#open} $line" >>"$WORK/open-lines"
   side_after=$(jvm_side_cpu "$pid")
   # CPU over the whole injector run (warm-up included) divided by every request answered in it.
-  record_run open single "$target" "$(field seconds "$line")" "$(field requests "$line")" \
+  record_run "$phase" single "$target" "$(field seconds "$line")" "$(field requests "$line")" \
     "$(field p50_us "$line")" "$(field p99_us "$line")" "$(field p999_us "$line")" \
     "$(awk -v a="$cpu_before" -v b="$(cpu_seconds "$pid")" -v all="$(field answered "$line")" -v n="$(field requests "$line")" 'BEGIN { print (b - a) * n / all }')" \
     "$(awk -v a="$nginx_cpu_before" -v b="$(cpu_seconds "$NGINX_WORKER_PID")" -v all="$(field answered "$line")" -v n="$(field requests "$line")" 'BEGIN { print (b - a) * n / all }')" \
@@ -461,20 +466,28 @@ else
 fi
 echo "open model: $OPEN_RATE requests/s ($OPEN_RATE_NOTE)"
 OPEN_LEFT_OUT=
+OPEN_TARGETS=()
 for target in $TARGETS; do
   if [ $(($(single_mix_rate "$target") * 10)) -lt $((OPEN_RATE * 11)) ]; then
     OPEN_LEFT_OUT="$OPEN_LEFT_OUT $target ($(single_mix_rate "$target") req/s at most)"
     echo "open model: $target left out: its single-mix throughput is below 1.1x the rate"
-    continue
+  else
+    OPEN_TARGETS+=("$target")
   fi
-  run_open "$target" "$OPEN_RATE"
+done
+for target in "${OPEN_TARGETS[@]}"; do
+  # The injector's traffic (a fixed rate, the core partly idle) takes the JVM down paths wrk never did: warm them too.
+  if [[ "$JVM_TARGETS" == *" $target "* ]]; then run_open warmup "$target" "$OPEN_RATE"; fi
+done
+for round in $(seq "$OPEN_ROUNDS"); do
+  for target in $(rotated "$((round - 1))" "${OPEN_TARGETS[@]}"); do run_open "open$round" "$target" "$OPEN_RATE"; done
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$((SECONDS - STARTED_AT))
 
 # --- the table -------------------------------------------------------------------------------------------------------
 # Per mix and target: the median over rounds of each measure, and the median over rounds of its ratio to haproxy-pass
-# and to haproxy-jwt of the same round and mix (the open pass has one round).
+# and to haproxy-jwt of the same round and mix (open-model rounds are paired the same way).
 TABLE=$WORK/table.tsv
 awk -F'\t' -v OFS='\t' -v order="$TARGETS" '
   function median(list,    n, v, i, j, x) {
@@ -483,7 +496,7 @@ awk -F'\t' -v OFS='\t' -v order="$TARGETS" '
     return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
   }
   NR == 1 { next }
-  { round = ($1 == "open" ? "open" : $1); mix = ($1 == "open" ? "open" : $2)
+  { round = $1; mix = ($1 ~ /^open/ ? "open" : $2)
     key = mix SUBSEP $3; rounds[mix, round] = 1; seen[key] = 1
     for (c = 6; c <= 10; c++) value[mix, $3, round, c] = $c
     if (!((mix, round) in listed)) { listed[mix, round] = 1; roundlist[mix] = roundlist[mix] " " round } }
@@ -606,8 +619,8 @@ SUMMARY=$WORK/summary.txt
   echo
   echo "open-model pass: the injector's own lateness (request handed to its event loop vs. due: its error, inside every"
   echo "latency above) and the wait for a free one of its $OPEN_CONNECTIONS connections (the target's backlog):"
-  while read -r target line; do
-    echo "  $target: lateness p50 $(field pacing_p50_us "$line") us, p99 $(field pacing_p99_us "$line") us; connection wait p50 $(field send_wait_p50_us "$line") us, p99 $(field send_wait_p99_us "$line") us"
+  while read -r target round line; do
+    echo "  $target (round $round): lateness p50 $(field pacing_p50_us "$line") us, p99 $(field pacing_p99_us "$line") us; connection wait p50 $(field send_wait_p50_us "$line") us, p99 $(field send_wait_p99_us "$line") us"
   done <"$WORK/open-lines"
   echo
   echo "peak resident memory (VmHWM) of each proxy process over the whole run:"
