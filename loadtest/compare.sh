@@ -3,7 +3,7 @@
 #
 #   ./mvnw -B -q package -DskipTests                                  # gateway/target/mfa-gateway.jar
 #   ./mvnw -B -q -Pcompare -pl loadtest/scg package -DskipTests       # loadtest/scg/target/scg-bench.jar
-#   loadtest/compare.sh                                               # about 15 minutes with the defaults
+#   loadtest/compare.sh                                               # about 20 minutes with the defaults
 #
 # It installs nothing: a missing tool stops it with the apt-get line to run. Everything listens on 127.0.0.1 and is
 # stopped again on exit, Ctrl-C or error. Targets (TARGETS picks some; haproxy-pass and haproxy-jwt are always in):
@@ -324,6 +324,17 @@ jvm_side_cpu() { # jvm_side_cpu PID: "JIT GC" — CPU seconds so far of the JVM'
     $1 ~ /Compiler/ { jit += $2 } $1 ~ /^(GC |G1 |VM Thread|VM Periodic)/ { gc += $2 }
     END { printf "%.2f %.2f", jit / hz, gc / hz }'
 }
+steal_ticks() { # the hypervisor's steal time so far on the proxy core (all cores when not pinned to one), in ticks
+  local line=cpu
+  [[ ! "$PROXY_CPUS" =~ ^[0-9]+$ ]] || line=cpu$PROXY_CPUS
+  awk -v line="$line" '$1 == line { print $9 }' /proc/stat
+}
+steal_pct() { # steal_pct BEFORE AFTER SECONDS: the share of the proxy core's time the hypervisor took, in %
+  local cores=1
+  [[ "$PROXY_CPUS" =~ ^[0-9]+$ ]] || cores=$(nproc)
+  awk -v a="$1" -v b="$2" -v s="$3" -v hz="$(getconf CLK_TCK)" -v cores="$cores" \
+    'BEGIN { printf "%.1f", (s > 0 ? (b - a) * 100 / (s * hz * cores) : 0) }'
+}
 per_request_us() { # per_request_us BEFORE AFTER REQUESTS: a CPU-seconds difference per request, in us (0 if negative:
   # the JVM stops compiler threads it no longer needs, and their time leaves with them)
   awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { d = b - a; printf "%.1f", (d < 0 ? 0 : d) * 1e6 / n }'
@@ -333,12 +344,12 @@ field() { # field KEY LINE: the value of KEY=value in LINE
   awk -v key="$1" '{ for (i = 1; i <= NF; i++) if (index($i, key "=") == 1) print substr($i, length(key) + 2) }' <<<"$2"
 }
 RUNS=$WORK/runs.tsv
-printf 'phase\tmix\ttarget\tseconds\trequests\trequests_per_s\tp50_ms\tp99_ms\tp999_ms\tcpu_us_per_request\tnginx_cpu_us_per_request\tnew_upstream_connections\tsocket_errors\tnon_2xx\tjit_cpu_us_per_request\tgc_vm_cpu_us_per_request\n' >"$RUNS"
-record_run() { # record_run PHASE MIX TARGET SECONDS REQUESTS P50_US P99_US P999_US CPU_S NGINX_CPU_S ACCEPTS ERRORS NON_2XX JIT_US GC_US
+printf 'phase\tmix\ttarget\tseconds\trequests\trequests_per_s\tp50_ms\tp99_ms\tp999_ms\tcpu_us_per_request\tnginx_cpu_us_per_request\tnew_upstream_connections\tsocket_errors\tnon_2xx\tjit_cpu_us_per_request\tgc_vm_cpu_us_per_request\tproxy_core_steal_pct\n' >"$RUNS"
+record_run() { # record_run PHASE MIX TARGET SECONDS REQUESTS P50_US P99_US P999_US CPU_S NGINX_CPU_S ACCEPTS ERRORS NON_2XX JIT_US GC_US STEAL_PCT
   awk -v OFS='\t' -v phase="$1" -v mix="$2" -v target="$3" -v s="$4" -v n="$5" -v p50="$6" -v p99="$7" -v p999="$8" \
-      -v cpu="$9" -v ncpu="${10}" -v accepts="${11}" -v errors="${12}" -v non2xx="${13}" -v jit="${14}" -v gc="${15}" 'BEGIN {
-    printf "%s\t%s\t%s\t%.2f\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%d\t%d\t%d\t%s\t%s\n", phase, mix, target, s, n, n / s,
-      p50 / 1000, p99 / 1000, p999 / 1000, cpu * 1e6 / n, ncpu * 1e6 / n, accepts, errors, non2xx, jit, gc }' >>"$RUNS"
+      -v cpu="$9" -v ncpu="${10}" -v accepts="${11}" -v errors="${12}" -v non2xx="${13}" -v jit="${14}" -v gc="${15}" -v steal="${16}" 'BEGIN {
+    printf "%s\t%s\t%s\t%.2f\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%d\t%d\t%d\t%s\t%s\t%s\n", phase, mix, target, s, n, n / s,
+      p50 / 1000, p99 / 1000, p999 / 1000, cpu * 1e6 / n, ncpu * 1e6 / n, accepts, errors, non2xx, jit, gc, steal }' >>"$RUNS"
   tail -1 "$RUNS" | awk -F'\t' '{ printf "%-8s %-7s %-20s %9s req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms  %7s us/req\n", $1, $2, $3, $6, $7, $8, $9, $10 }'
 }
 check_statuses() { # check_statuses TARGET RUN NON_2XX REQUESTS: more than 1 in 1,000 not 2xx is no measurement
@@ -360,11 +371,12 @@ resume_all() {
 }
 run_wrk() { # run_wrk PHASE MIX TARGET DURATION
   local phase=$1 mix=$2 target=$3 duration=$4 out=$WORK/wrk.$1.$2.$3 pid=${PID_OF[$3]}
-  local cpu_before nginx_cpu_before accepts_before line requests side_before side_after
+  local cpu_before nginx_cpu_before accepts_before line requests side_before side_after steal_before
   local tokens=
   [ "$mix" = single ] || tokens=$WORK/token-pool
   pause_others "$target"
   side_before=$(jvm_side_cpu "$pid")
+  steal_before=$(steal_ticks)
   cpu_before=$(cpu_seconds "$pid")
   nginx_cpu_before=$(cpu_seconds "$NGINX_WORKER_PID")
   accepts_before=$(nginx_accepts)
@@ -384,17 +396,19 @@ run_wrk() { # run_wrk PHASE MIX TARGET DURATION
     "$(awk -v a="$nginx_cpu_before" -v b="$(cpu_seconds "$NGINX_WORKER_PID")" 'BEGIN { print b - a }')" \
     "$(($(nginx_accepts) - accepts_before - 1))" "$(field socket_errors "$line")" "$(field non2xx "$line")" \
     "$(jvm_side "$target" "${side_before% *}" "${side_after% *}" "$requests")" \
-    "$(jvm_side "$target" "${side_before#* }" "${side_after#* }" "$requests")"
+    "$(jvm_side "$target" "${side_before#* }" "${side_after#* }" "$requests")" \
+    "$(steal_pct "$steal_before" "$(steal_ticks)" "$(awk -v d="$(field duration_us "$line")" 'BEGIN { print d / 1e6 }')")"
 }
 jvm_side() { # jvm_side TARGET BEFORE AFTER REQUESTS: per_request_us for a JVM target, "-" for the others
   if [[ "$JVM_TARGETS" == *" $1 "* ]]; then per_request_us "$2" "$3" "$4"; else echo -; fi
 }
 run_open() { # run_open PHASE TARGET RATE: PHASE is warmup (not recorded) or open<round>
   local phase=$1 target=$2 rate=$3 pid=${PID_OF[$2]} out=$WORK/open.$1.$2 cpu_before nginx_cpu_before accepts_before
-  local line side_before side_after warmup=$OPEN_WARMUP duration=$OPEN_DURATION
+  local line side_before side_after steal_before warmup=$OPEN_WARMUP duration=$OPEN_DURATION
   [ "$phase" != warmup ] || { warmup=1s; duration=$OPEN_JVM_WARMUP; }
   pause_others "$target"
   side_before=$(jvm_side_cpu "$pid")
+  steal_before=$(steal_ticks)
   cpu_before=$(cpu_seconds "$pid")
   nginx_cpu_before=$(cpu_seconds "$NGINX_WORKER_PID")
   accepts_before=$(nginx_accepts)
@@ -415,7 +429,8 @@ run_open() { # run_open PHASE TARGET RATE: PHASE is warmup (not recorded) or ope
     "$(awk -v a="$nginx_cpu_before" -v b="$(cpu_seconds "$NGINX_WORKER_PID")" -v all="$(field answered "$line")" -v n="$(field requests "$line")" 'BEGIN { print (b - a) * n / all }')" \
     "$(($(nginx_accepts) - accepts_before - 1))" "$(field errors "$line")" "$(field non2xx "$line")" \
     "$(jvm_side "$target" "${side_before% *}" "${side_after% *}" "$(field answered "$line")")" \
-    "$(jvm_side "$target" "${side_before#* }" "${side_after#* }" "$(field answered "$line")")"
+    "$(jvm_side "$target" "${side_before#* }" "${side_after#* }" "$(field answered "$line")")" \
+    "$(steal_pct "$steal_before" "$(steal_ticks)" "$(($(seconds_of "$warmup") + $(seconds_of "$duration")))")"
 }
 rotated() { # rotated N WORDS...: WORDS starting at the Nth (mod count)
   local n=$1
@@ -613,9 +628,9 @@ SUMMARY=$WORK/summary.txt
   echo "checked first (HTTP status; valid and other-app-only must pass with nginx's body, every other case must be refused without reaching nginx):"
   cat "$CHECKS"
   echo
-  echo "runs (CPU = the proxy process, all threads, and of it the JIT compiler threads and the GC and VM threads; nginx-direct: nginx's worker):"
-  awk -F'\t' 'NR > 1 { printf "%-6s %-7s %-20s %9s req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms  %7s us/req%s  nginx %5s us/req  %3s new upstream conn.%s%s\n",
-                       $1, $2, $3, $6, $7, $8, $9, $10, ($15 == "-" ? "" : sprintf(" (JIT %s, GC+VM %s)", $15, $16)), $11, $12, ($13 > 0 ? "  socket errors " $13 : ""), ($14 > 0 ? "  non-2xx " $14 : "") }' "$RUNS"
+  echo "runs (CPU = the proxy process, all threads, and of it the JIT compiler threads and the GC and VM threads; nginx-direct: nginx's worker; steal = the share of the proxy core's time the hypervisor gave elsewhere during the run):"
+  awk -F'\t' 'NR > 1 { printf "%-6s %-7s %-20s %9s req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms  %7s us/req%s  nginx %5s us/req  %3s new upstream conn.  steal %s%%%s%s\n",
+                       $1, $2, $3, $6, $7, $8, $9, $10, ($15 == "-" ? "" : sprintf(" (JIT %s, GC+VM %s)", $15, $16)), $11, $12, $17, ($13 > 0 ? "  socket errors " $13 : ""), ($14 > 0 ? "  non-2xx " $14 : "") }' "$RUNS"
   echo
   echo "open-model pass: the injector's own lateness (request handed to its event loop vs. due: its error, inside every"
   echo "latency above) and the wait for a free one of its $OPEN_CONNECTIONS connections (the target's backlog):"
