@@ -281,7 +281,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     HttpRequest forwarded =
         Forwarding.upstreamRequest(request, route.config().upstream(), client, gateway.clientTls(), requestId);
     upstreamStarted = System.nanoTime();
-    ChannelFuture written = upstream.writeAndFlush(forwarded);
+    // Parts of this request that already arrived (a GET's empty last part, say) wait in `waiting`; process() writes
+    // and flushes them next, and the head goes out with that flush instead of one of its own.
+    ChannelFuture written = waiting.isEmpty() ? upstream.writeAndFlush(forwarded) : upstream.write(forwarded);
     if (requestDone) {
       written.addListener(f -> requestSent(forExchange, f));
     } else {

@@ -4,15 +4,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Runs a main class of the test classpath in a fresh JVM, with its own environment and system properties. */
 public final class ChildJvm {
+  private static final Pattern LISTENING = Pattern.compile("(gateway|admin) listening on /127\\.0\\.0\\.1:(\\d+)");
+
   private ChildJvm() {}
 
   public record Result(int exitCode, String stdout, String stderr) {}
@@ -27,6 +33,9 @@ public final class ChildJvm {
     command.add(main.getName());
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
+    // The child gets the options the test gives, not ones the machine sets for every JVM.
+    builder.environment().remove("JDK_JAVA_OPTIONS");
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
     builder.environment().putAll(env);
     return builder.start();
   }
@@ -44,6 +53,27 @@ public final class ChildJvm {
     } finally {
       process.destroyForcibly();
     }
+  }
+
+  /** The port a `serve` child logged for its `gateway` or `admin` listener among {@code lines}; 0 before it did. */
+  public static int listeningPort(Collection<String> lines, String listener) {
+    for (String line : lines) {
+      Matcher matcher = LISTENING.matcher(line);
+      if (matcher.find() && matcher.group(1).equals(listener)) {
+        return Integer.parseInt(matcher.group(2));
+      }
+    }
+    return 0;
+  }
+
+  /** A file of the repository, found from the working directory up (Maven runs tests from the module's folder). */
+  public static Path repoFile(String relative) {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (Files.exists(dir.resolve(relative))) {
+        return dir.resolve(relative);
+      }
+    }
+    throw new AssertionError(relative + " not found above " + Path.of("").toAbsolutePath());
   }
 
   static CompletableFuture<String> readAsync(InputStream stream) {

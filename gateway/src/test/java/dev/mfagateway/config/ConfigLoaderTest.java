@@ -53,7 +53,7 @@ class ConfigLoaderTest {
 
   @Test
   void shippedGatewayConfLoadsWithPartnerCenterDefaults() throws Exception {
-    Path file = repoFile("config/gateway.conf");
+    Path file = ChildJvm.repoFile("config/gateway.conf");
     GatewayConfig config = ConfigLoader.load(Optional.of(file));
 
     RouteConfig route = config.routes().get(0);
@@ -69,7 +69,7 @@ class ConfigLoaderTest {
 
   @Test
   void shippedDemoConfLoadsOnLoopback() throws Exception {
-    GatewayConfig config = ConfigLoader.load(Optional.of(repoFile("config/demo.conf")));
+    GatewayConfig config = ConfigLoader.load(Optional.of(ChildJvm.repoFile("config/demo.conf")));
 
     assertThat(config.listen()).isEqualTo(new Listener("127.0.0.1", 8080, Optional.empty()));
     assertThat(config.admin()).isEqualTo(new Endpoint("127.0.0.1", 9090));
@@ -456,14 +456,4 @@ class ConfigLoaderTest {
     return Files.writeString(Files.createTempFile(tmp, "gateway", ".conf"), content);
   }
 
-  static Path repoFile(String relative) {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.exists(dir.resolve(relative))) {
-      dir = dir.getParent();
-    }
-    if (dir == null) {
-      throw new AssertionError(relative + " not found above " + Path.of("").toAbsolutePath());
-    }
-    return dir.resolve(relative);
-  }
 }

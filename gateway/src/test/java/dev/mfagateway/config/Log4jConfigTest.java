@@ -64,7 +64,7 @@ class Log4jConfigTest {
   }
 
   private static String log4jConfig(String relative) {
-    Path file = ConfigLoaderTest.repoFile(relative);
+    Path file = ChildJvm.repoFile(relative);
     return "-Dlog4j2.configurationFile=" + file;
   }
 }

@@ -35,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReloadOnSighupTest {
   private static final Duration WAIT = Duration.ofSeconds(60); // a child JVM on a loaded machine can be slow to start
-  private static final Pattern LISTENING = Pattern.compile("(gateway|admin) listening on /127\\.0\\.0\\.1:(\\d+)");
 
   private final HttpClient client = HttpClient.newHttpClient();
   private final List<String> stdout = new CopyOnWriteArrayList<>();
@@ -62,7 +61,7 @@ class ReloadOnSighupTest {
       String authorization = "Bearer " + issuer.mint(claims);
 
       Process child = ChildJvm.start(Map.of(),
-          List.of("-Dlog4j2.configurationFile=" + ConfigLoaderTest.repoFile("gateway/src/main/resources/log4j2.xml")),
+          List.of("-Dlog4j2.configurationFile=" + ChildJvm.repoFile("gateway/src/main/resources/log4j2.xml")),
           Main.class, "serve", "--config", file.toString());
       try {
         CompletableFuture<String> stderr = ChildJvm.readAsync(child.getErrorStream());
@@ -114,13 +113,7 @@ class ReloadOnSighupTest {
   }
 
   private int port(String listener) {
-    for (String line : stdout) {
-      Matcher matcher = LISTENING.matcher(line);
-      if (matcher.find() && matcher.group(1).equals(listener)) {
-        return Integer.parseInt(matcher.group(2));
-      }
-    }
-    return 0;
+    return ChildJvm.listeningPort(stdout, listener);
   }
 
   private int status(String target, String authorization) throws IOException, InterruptedException {

@@ -24,8 +24,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +42,6 @@ class JwksDnsFailureTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   /** Longer than the longest retry backoff (30 s): a fetch that failed for a while is retried within it. */
   private static final Duration NEXT_RETRY = Duration.ofSeconds(45);
-  private static final Pattern LISTENING = Pattern.compile("(gateway|admin) listening on /127\\.0\\.0\\.1:(\\d+)");
 
   private final HttpClient client = HttpClient.newHttpClient();
   private final List<String> output = new CopyOnWriteArrayList<>();
@@ -147,13 +144,7 @@ class JwksDnsFailureTest {
   }
 
   private int port(String listener) {
-    for (String line : output) {
-      Matcher matcher = LISTENING.matcher(line);
-      if (matcher.find() && matcher.group(1).equals(listener)) {
-        return Integer.parseInt(matcher.group(2));
-      }
-    }
-    return 0;
+    return ChildJvm.listeningPort(output, listener);
   }
 
   /** A GET of {@link #PATH} with {@code token}. */

@@ -87,13 +87,7 @@ class JwksFaultsTest {
 
     // No good fetch yet: 503 keys_unavailable at once, while the retry is in flight.
     assertThat(jwks.awaitRequests(2, WAIT)).as("the failed first fetch is retried").isTrue();
-    long started = System.nanoTime();
-    HttpResponse<String> refused = gateway.get(PATH, tokens.valid());
-    assertThat(PromptProbe.since(started)).isLessThan(PromptProbe.BOUND);
-    Refusals.assertRefusal(refused, 503, Refusals.NO_CHALLENGE, "keys_unavailable");
-    assertThat(refused.headers().firstValue("Retry-After")).isPresent();
-    PromptProbe.healthz(gateway);
-    assertThat(gateway.readyz()).isEqualTo(503);
+    assertKeysUnavailablePromptly();
     assertThat(gateway.metric("mfa_gateway_jwks_fetches_total", outcome)).isGreaterThanOrEqualTo(1);
 
     // Healthy again: keys load on the next retry, without a restart.
@@ -163,6 +157,14 @@ class JwksFaultsTest {
     startGateway(URI.create("http://nonexistent.invalid/keys"), "");
 
     assertThat(gateway.metric("mfa_gateway_jwks_fetches_total", "outcome=\"unreachable\"")).isEqualTo(1);
+    assertKeysUnavailablePromptly();
+    Poll.until("the fetch is retried", WAIT,
+        () -> gateway.metric("mfa_gateway_jwks_fetches_total", "outcome=\"unreachable\"") >= 2);
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  /** No keys yet: a valid token is refused 503 `keys_unavailable` with `Retry-After`, at once; `/healthz` answers. */
+  private void assertKeysUnavailablePromptly() throws Exception {
     long started = System.nanoTime();
     HttpResponse<String> refused = gateway.get(PATH, tokens.valid());
     assertThat(PromptProbe.since(started)).isLessThan(PromptProbe.BOUND);
@@ -170,8 +172,5 @@ class JwksFaultsTest {
     assertThat(refused.headers().firstValue("Retry-After")).isPresent();
     PromptProbe.healthz(gateway);
     assertThat(gateway.readyz()).isEqualTo(503);
-    Poll.until("the fetch is retried", WAIT,
-        () -> gateway.metric("mfa_gateway_jwks_fetches_total", "outcome=\"unreachable\"") >= 2);
-    assertThat(upstream.received()).isEmpty();
   }
 }

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The fault matrix of the upstream (docs/fault-matrix.md, "Upstream"): an upstream that refuses connections, resets
@@ -148,22 +150,11 @@ class UpstreamFaultsTest {
     assertServes(PLAIN, "plain");
   }
 
-  @Test
-  void aPlaintextServerOnAnHttpsRouteIs502() throws Exception {
-    secure.fault(Fault.PLAINTEXT);
-
-    HttpResponse<String> refused = gateway.get(SECURE, token);
-    Refusals.assertRefusal(refused, 502, Refusals.NO_CHALLENGE, "upstream_unavailable");
-    assertThat(refused.body()).contains("TLS with the upstream failed");
-    assertPromptProbe();
-
-    secure.heal();
-    assertServes(SECURE, "secure");
-  }
-
-  @Test
-  void anUpstreamCertificateFromAnUntrustedCaIs502() throws Exception {
-    secure.fault(Fault.UNTRUSTED_CERTIFICATE);
+  /** A plaintext server on an https route, or a certificate from a CA the gateway does not trust. */
+  @ParameterizedTest
+  @EnumSource(value = Fault.class, names = {"PLAINTEXT", "UNTRUSTED_CERTIFICATE"})
+  void aFailedTlsHandshakeWithTheUpstreamIs502(Fault fault) throws Exception {
+    secure.fault(fault);
 
     HttpResponse<String> refused = gateway.get(SECURE, token);
     Refusals.assertRefusal(refused, 502, Refusals.NO_CHALLENGE, "upstream_unavailable");

@@ -1,6 +1,7 @@
 package dev.mfagateway.proxy;
 
 import dev.mfagateway.Main;
+import dev.mfagateway.config.ChildJvm;
 import dev.mfagateway.testing.Poll;
 import dev.mfagateway.testing.TestIssuer;
 import java.io.BufferedReader;
@@ -15,11 +16,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -29,7 +29,6 @@ import java.util.stream.Stream;
  */
 final class ChildGateway implements AutoCloseable {
   private static final Duration START = Duration.ofSeconds(60);
-  private static final Pattern LISTENING = Pattern.compile("(gateway|admin) listening on /127\\.0\\.0\\.1:(\\d+)");
 
   private final Process process;
   private final List<String> stdout = new CopyOnWriteArrayList<>();
@@ -69,16 +68,9 @@ final class ChildGateway implements AutoCloseable {
         }
         """.formatted(upstream, TestIssuer.AUDIENCE, TestGateway.ISSUER.jwksUri(), TestIssuer.TENANT, limits));
     List<String> options = new ArrayList<>(jvmOptions);
-    options.add("-Dlog4j2.configurationFile=" + repoFile("gateway/src/main/resources/log4j2.xml"));
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(options);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(List.of("serve", "--config", config.toString()));
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().remove("JDK_JAVA_OPTIONS");
-    builder.environment().remove("JAVA_TOOL_OPTIONS");
-    ChildGateway child = new ChildGateway(builder.start());
+    options.add("-Dlog4j2.configurationFile=" + ChildJvm.repoFile("gateway/src/main/resources/log4j2.xml"));
+    ChildGateway child =
+        new ChildGateway(ChildJvm.start(Map.of(), options, Main.class, "serve", "--config", config.toString()));
     try {
       Poll.until("both listeners logged", START, () -> child.port("gateway") > 0 && child.port("admin") > 0);
       Poll.until("signing keys loaded (a valid request answered 200)", START, () -> {
@@ -176,13 +168,7 @@ final class ChildGateway implements AutoCloseable {
   }
 
   private int port(String listener) {
-    for (String line : stdout) {
-      Matcher matcher = LISTENING.matcher(line);
-      if (matcher.find() && matcher.group(1).equals(listener)) {
-        return Integer.parseInt(matcher.group(2));
-      }
-    }
-    return 0;
+    return ChildJvm.listeningPort(stdout, listener);
   }
 
   private interface Reading {
@@ -201,12 +187,4 @@ final class ChildGateway implements AutoCloseable {
     thread.start();
   }
 
-  static Path repoFile(String relative) {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      if (Files.exists(dir.resolve(relative))) {
-        return dir.resolve(relative);
-      }
-    }
-    throw new AssertionError(relative + " not found above " + Path.of("").toAbsolutePath());
-  }
 }
