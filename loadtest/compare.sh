@@ -51,7 +51,8 @@
 # Environment overrides (defaults in brackets):
 #   WRK_THREADS [1]  WRK_CONNECTIONS [50]  WRK_DURATION [10s]  WARMUP_DURATION [60s]  WARMUP_RUNS [6]  ROUNDS [3]
 #   OPEN_RATE [auto]  OPEN_DURATION [30s]  OPEN_WARMUP [5s]  OPEN_ROUNDS [3]  OPEN_JVM_WARMUP [20s]  OPEN_CONNECTIONS [50]
-#   PROXY_CPUS [0]  LOAD_CPUS [1]  JAVA_HEAP [512m]  TARGETS [all six]  NOTE [free text put in the results]
+#   PROXY_CPUS [0]  LOAD_CPUS [1]  JVM_OPTIONS [as in the chart's default pod, below]  TARGETS [all six]
+#   NOTE [free text put in the results]
 #   JAR [gateway/target/mfa-gateway.jar]  SCG_JAR [loadtest/scg/target/scg-bench.jar]  RESULTS_DIR [loadtest/results]
 set -Eeuo pipefail
 
@@ -72,7 +73,11 @@ OPEN_JVM_WARMUP=${OPEN_JVM_WARMUP:-20s}
 OPEN_CONNECTIONS=${OPEN_CONNECTIONS:-50}
 PROXY_CPUS=${PROXY_CPUS-0}
 LOAD_CPUS=${LOAD_CPUS-1}
-JAVA_HEAP=${JAVA_HEAP:-512m}
+# The JVM targets run as the Helm chart's default pod runs the gateway: a 512 MiB memory limit the JVM sees
+# (-XX:MaxRAM), half of it for the heap (-XX:MaxRAMPercentage=50, the Dockerfile's and values.yaml's default), and the
+# collector the JVM picks by itself in such a pod (Serial: under 1792 MiB it does not count the machine as a server);
+# the same options as IdleConnectionsMemoryTest.POD_JVM.
+JVM_OPTIONS=${JVM_OPTIONS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=50 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}
 ALL_TARGETS="nginx-direct haproxy-pass haproxy-jwt scg mfa-gateway mfa-gateway-nocache"
 TARGETS=${TARGETS:-$ALL_TARGETS}
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/loadtest/results}
@@ -231,7 +236,6 @@ PID_OF[haproxy-pass]=$!
 PID_OF[haproxy-jwt]=$!
 
 # --- the JVM targets, started together ----------------------------------------------------------------------------
-JAVA_OPTIONS="-Xmx$JAVA_HEAP -Xms$JAVA_HEAP"
 start_gateway() { # start_gateway TARGET ADMIN_PORT CACHE_ENTRIES
   cat >"$WORK/$1.conf" <<EOF
 gateway {
@@ -245,17 +249,16 @@ gateway {
     cpv-app-ids = ["$CPV_APP_ID"]
     token-cache { max-entries = $3 }
   }
-  logging { access-log = off }
 }
 EOF
-  "${PROXY_PIN[@]}" java $JAVA_OPTIONS -jar "$JAR" serve --config "$WORK/$1.conf" >"$WORK/$1.log" 2>&1 3>&- &
+  "${PROXY_PIN[@]}" java $JVM_OPTIONS -jar "$JAR" serve --config "$WORK/$1.conf" >"$WORK/$1.log" 2>&1 3>&- &
   STARTED_PIDS+=($!)
   PID_OF[$1]=$!
 }
 if [[ " $TARGETS " == *" mfa-gateway "* ]]; then start_gateway mfa-gateway "$ADMIN_PORT_CACHE" 100000; fi
 if [[ " $TARGETS " == *" mfa-gateway-nocache "* ]]; then start_gateway mfa-gateway-nocache "$ADMIN_PORT_NOCACHE" 0; fi
 if [[ " $TARGETS " == *" scg "* ]]; then
-  "${PROXY_PIN[@]}" java $JAVA_OPTIONS -jar "$SCG_JAR" --server.address=127.0.0.1 --server.port="${PORT_OF[scg]}" \
+  "${PROXY_PIN[@]}" java $JVM_OPTIONS -jar "$SCG_JAR" --server.address=127.0.0.1 --server.port="${PORT_OF[scg]}" \
     --compare.upstream="$UPSTREAM" --compare.jwks-uri="$JWKS_URI" --compare.allowed-tenants="$TENANT" \
     --compare.cpv-app-ids="$CPV_APP_ID" >"$WORK/scg.log" 2>&1 3>&- &
   STARTED_PIDS+=($!)
@@ -616,11 +619,11 @@ SUMMARY=$WORK/summary.txt
   echo "open model: loadtest/OpenModelLoad.java (Netty, $OPEN_CONNECTIONS keep-alive connections; Debian has no wrk2), $OPEN_RATE requests/s ($OPEN_RATE_NOTE), $OPEN_WARMUP warm-up then $OPEN_DURATION recorded per target, latency from when each request was due${OPEN_LEFT_OUT:+; left out, below 1.1x the rate:$OPEN_LEFT_OUT}"
   echo "upstream: $(nginx -v 2>&1 | sed 's/.*: //'), 1 worker, keep-alive, ${#BODY}-byte JSON body"
   echo "haproxy: $HAPROXY_VERSION, nbthread 1, http-reuse always, option forwardfor; haproxy-jwt: jwt_verify RS256 with the PEM public key, exp/nbf (60 s skew), iss, aud, tid allowlist, CPV app-only, amr[0..7] = mfa"
-  echo "java: $(java -version 2>&1 | awk -F'"' 'NR == 1 { print $2 }') $JAVA_OPTIONS for the JVM targets"
+  echo "java: $(java -version 2>&1 | awk -F'"' 'NR == 1 { print $2 }') $JVM_OPTIONS for the JVM targets"
   for target in $TARGETS; do
     case $target in
       scg) echo "scg: Spring Boot 3.5.16, Spring Cloud 2025.0.3 (Gateway 4.3.5, WebFlux/Reactor Netty), oauth2-resource-server, NimbusReactiveJwtDecoder RS256 from the JWKS URL, GC $(jvm_flags "${PID_OF[scg]}")" ;;
-      mfa-gateway) echo "mfa-gateway: serve, enforce, token cache 100000 entries, access log off, GC $(jvm_flags "${PID_OF[mfa-gateway]}")" ;;
+      mfa-gateway) echo "mfa-gateway: serve, enforce, token cache 100000 entries, access log as shipped (refusals), GC $(jvm_flags "${PID_OF[mfa-gateway]}")" ;;
       mfa-gateway-nocache) echo "mfa-gateway-nocache: the same with auth.token-cache.max-entries = 0 (each connection still remembers its last token), GC $(jvm_flags "${PID_OF[mfa-gateway-nocache]}")" ;;
     esac
   done

@@ -138,6 +138,26 @@ class LimitsTest {
   }
 
   @Test
+  void aResponseSlowerThanTheIdleTimeoutLeavesTheClientTheWholeIdleTimeoutAfterIt() throws Exception {
+    TestConfig config = new TestConfig();
+    config.idleTimeout = Duration.ofMillis(1000);
+    ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      client.send(get("/gate"));
+      later.schedule(() -> gateway.upstream.gate.complete(null), 2500, TimeUnit.MILLISECONDS);
+
+      assertThat(client.read().bodyText()).isEqualTo("released");
+      long idleStart = System.nanoTime();
+
+      assertThat(client.closedByServer()).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - idleStart)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    } finally {
+      later.shutdownNow();
+    }
+  }
+
+  @Test
   void connectionsBeyondTheCapAreClosedAtOnce() throws Exception {
     TestConfig config = new TestConfig();
     config.maxConnections = 2;
