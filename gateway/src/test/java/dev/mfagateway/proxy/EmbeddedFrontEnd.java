@@ -37,7 +37,8 @@ import java.util.List;
  * front-end fuzz test. Upstream connections are stand-ins: embedded channels with the real upstream codec and
  * {@link UpstreamHandler}, one per acquire, that record the bytes forwarded and answer `200` (header
  * `x-stand-in: <number>`) once they hold a complete request (or only its head, when told to answer early). Everything
- * runs on the test thread; each step is numbered, so a test can tell what happened after what.
+ * runs on the test thread; each step is numbered, so a test can tell what happened after what. {@link #steady} gives the
+ * data-path benchmark its connection on the same pipeline.
  */
 public final class EmbeddedFrontEnd {
   /** The header naming the stand-in upstream connection that answered. */
@@ -63,6 +64,11 @@ public final class EmbeddedFrontEnd {
   /** A new client connection; {@code earlyAnswers} makes the stand-ins answer as soon as a request head arrives. */
   public Connection connect(boolean earlyAnswers) {
     return new Connection(context, earlyAnswers);
+  }
+
+  /** A new keep-alive client connection with one reused upstream connection (see {@link SteadyConnection}). */
+  public SteadyConnection steady(boolean recording) {
+    return new SteadyConnection(context, recording);
   }
 
   /** A message the decoder passed to the front end: its step, kind, whether it failed, and a head's method/target. */

@@ -1,18 +1,26 @@
 package dev.mfagateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.testing.TestConfigs;
 import dev.mfagateway.testing.TestIssuer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The fuzz harness sees what the front end does: a valid request forwarded once, a smuggling shape refused. */
+/**
+ * The fuzz harness sees what the front end does: a valid request forwarded once, a smuggling shape refused; the
+ * benchmark's steady connection serves request after request and fails loudly when one is not served.
+ */
 class EmbeddedFrontEndTest {
+  private static final String UPSTREAM_OK =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
   private static TestIssuer issuer;
   private static Authenticator authenticator;
   private static EmbeddedFrontEnd frontEnd;
@@ -48,6 +56,32 @@ class EmbeddedFrontEndTest {
   }
 
   @Test
+  void aSteadyConnectionServesRequestAfterRequestOverOneUpstreamConnection() {
+    SteadyConnection connection = frontEnd.steady(true);
+    String token = issuer.mint(TestIssuer.userClaims(Instant.now()));
+    String request = "GET /api/v1/customers HTTP/1.1\r\nHost: gw.test\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+
+    for (int i = 0; i < 3; i++) {
+      int received = connection.exchange(buffer(request), buffer(UPSTREAM_OK));
+
+      assertThat(connection.forwarded()).startsWith("GET /api/v1/customers HTTP/1.1\r\n")
+          .contains("Authorization: Bearer " + token + "\r\n").contains("x-forwarded-for: ")
+          .contains("host: upstream.test:8080\r\n").endsWith("\r\n\r\n");
+      assertThat(connection.answered()).startsWith("HTTP/1.1 200 OK\r\n").contains("x-request-id: ").endsWith("{}");
+      assertThat(received).isEqualTo(connection.answered().length());
+    }
+  }
+
+  @Test
+  void aSteadyConnectionFailsLoudlyWhenTheRequestIsNotServed() {
+    SteadyConnection connection = frontEnd.steady(false);
+
+    assertThatThrownBy(
+            () -> connection.exchange(buffer("GET /api/x HTTP/1.1\r\nHost: gw.test\r\n\r\n"), buffer(UPSTREAM_OK)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("forwarded 0 bytes");
+  }
+
+  @Test
   void contentLengthWithTransferEncodingIsRefusedAndNothingIsForwarded() {
     EmbeddedFrontEnd.Connection connection = frontEnd.connect(false);
     connection.write(bytes("POST /r/x HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 6\r\n"
@@ -76,6 +110,10 @@ class EmbeddedFrontEndTest {
     assertThat(new String(connection.sent(), StandardCharsets.ISO_8859_1))
         .startsWith("HTTP/1.1 200 OK\r\n").contains("HTTP/1.1 400 Bad Request\r\n");
     assertThat(connection.open()).isFalse();
+  }
+
+  private static ByteBuf buffer(String text) {
+    return Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1);
   }
 
   private static byte[] bytes(String text) {
