@@ -1,22 +1,16 @@
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.URI;
 import java.nio.file.Files;
@@ -29,10 +23,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Open-model load at a fixed rate for compare.sh's latency pass (Debian packages no wrk2), run as a single source
- * file on the gateway jar's class path:
+ * Open-model load at a fixed rate for compare.sh's latency pass (Debian packages no wrk2), compiled with javac against
+ * the gateway jar (Netty comes from it) together with LoadClient.java:
  *
- * <pre>java -cp gateway/target/mfa-gateway.jar loadtest/OpenModelLoad.java URL RATE WARMUP_S SECONDS CONNECTIONS TOKEN_FILE</pre>
+ * <pre>java -cp mfa-gateway.jar:CLASSES OpenModelLoad URL RATE WARMUP_S SECONDS CONNECTIONS TOKEN_FILE</pre>
  *
  * Requests are due at fixed instants (RATE per second) whatever the answers do; a pacer thread hands them to one
  * Netty event loop, which sends each on an idle keep-alive connection of a fixed pool, or queues it until one frees
@@ -79,18 +73,7 @@ public final class OpenModelLoad {
     this.latencies = new long[capacity];
     this.pacerLateness = new long[capacity];
     this.connectionWaits = new long[capacity];
-    this.bootstrap =
-        new Bootstrap()
-            .group(group)
-            .channel(NioSocketChannel.class)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .handler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel channel) {
-                    channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20), new Connection());
-                  }
-                });
+    this.bootstrap = LoadClient.bootstrap(group, Connection::new);
   }
 
   public static void main(String[] args) throws Exception {

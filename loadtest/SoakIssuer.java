@@ -4,22 +4,18 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.sun.net.httpserver.HttpServer;
 import dev.mfagateway.demo.StandInUpstream;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * The token issuer of soak.sh, run as a single source file on the gateway jar's class path:
+ * The token issuer of soak.sh, compiled with javac against the gateway jar (Nimbus comes from it) together with
+ * ScriptIo.java:
  *
- * <pre>java -cp gateway/target/mfa-gateway.jar loadtest/SoakIssuer.java WORK_DIR MAX_SECONDS [--stand-in-upstream]</pre>
+ * <pre>java -cp mfa-gateway.jar:CLASSES SoakIssuer WORK_DIR MAX_SECONDS [--stand-in-upstream]</pre>
  *
  * Generates two RSA signing keys, {@code old} and {@code new}, and writes into WORK_DIR: {@code keys/old.jwk} and
  * {@code keys/new.jwk} (the private keys, which SoakLoad signs with; test keys of this run only),
@@ -41,13 +37,14 @@ public final class SoakIssuer {
     RSAKey old = generate("soak-old-");
     RSAKey fresh = generate("soak-new-");
     Path keys = Files.createDirectories(work.resolve("keys"));
-    writeAtomically(keys.resolve("old.jwk"), old.toJSONString());
-    writeAtomically(keys.resolve("new.jwk"), fresh.toJSONString());
-    writeAtomically(work.resolve("jwks-old.json"), new JWKSet(old.toPublicJWK()).toString());
-    writeAtomically(work.resolve("jwks-both.json"), new JWKSet(List.of(old.toPublicJWK(), fresh.toPublicJWK())).toString());
-    writeAtomically(work.resolve("jwks-new.json"), new JWKSet(fresh.toPublicJWK()).toString());
+    ScriptIo.writeAtomically(keys.resolve("old.jwk"), old.toJSONString());
+    ScriptIo.writeAtomically(keys.resolve("new.jwk"), fresh.toJSONString());
+    ScriptIo.writeAtomically(work.resolve("jwks-old.json"), new JWKSet(old.toPublicJWK()).toString());
+    ScriptIo.writeAtomically(
+        work.resolve("jwks-both.json"), new JWKSet(List.of(old.toPublicJWK(), fresh.toPublicJWK())).toString());
+    ScriptIo.writeAtomically(work.resolve("jwks-new.json"), new JWKSet(fresh.toPublicJWK()).toString());
     Path published = work.resolve("jwks.json");
-    writeAtomically(published, Files.readString(work.resolve("jwks-old.json")));
+    ScriptIo.writeAtomically(published, Files.readString(work.resolve("jwks-old.json")));
 
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
@@ -64,15 +61,11 @@ public final class SoakIssuer {
     StandInUpstream upstream = args.length == 3 ? StandInUpstream.start() : null;
     try {
       if (upstream != null) {
-        writeAtomically(work.resolve("upstream-uri"), upstream.uri().toString());
+        ScriptIo.writeAtomically(work.resolve("upstream-uri"), upstream.uri().toString());
       }
-      writeAtomically(
+      ScriptIo.writeAtomically(
           work.resolve("jwks-uri"), "http://127.0.0.1:" + server.getAddress().getPort() + "/discovery/keys");
-      try {
-        CompletableFuture.runAsync(SoakIssuer::drainStandardInput).get(maxSeconds, TimeUnit.SECONDS);
-      } catch (TimeoutException e) {
-        System.err.println("SoakIssuer: stopping after " + maxSeconds + "s");
-      }
+      ScriptIo.awaitStandardInputClosed("SoakIssuer", maxSeconds);
     } finally {
       server.stop(0);
       if (upstream != null) {
@@ -84,19 +77,5 @@ public final class SoakIssuer {
 
   private static RSAKey generate(String kidPrefix) throws JOSEException {
     return new RSAKeyGenerator(2048).keyID(kidPrefix + UUID.randomUUID()).generate();
-  }
-
-  private static void drainStandardInput() {
-    try {
-      System.in.transferTo(OutputStream.nullOutputStream());
-    } catch (IOException e) {
-      // standard input is gone: stop as if it had closed
-    }
-  }
-
-  private static void writeAtomically(Path file, String content) throws IOException {
-    Path partial = file.resolveSibling(file.getFileName() + ".partial");
-    Files.writeString(partial, content);
-    Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
   }
 }

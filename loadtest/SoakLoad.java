@@ -1,40 +1,29 @@
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -56,7 +45,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Mixed open-model traffic for soak.sh, compiled with javac against the gateway jar (Nimbus and Netty come from it):
+ * Mixed open-model traffic for soak.sh, compiled with javac against the gateway jar (Nimbus and Netty come from it)
+ * together with LoadClient.java, TestTokens.java and ScriptIo.java:
  *
  * <pre>java -cp mfa-gateway.jar:CLASSES SoakLoad BASE_URL RATE SECONDS CONNECTIONS NEW_CONNECTION_PERCENT WORK_DIR TENANT CPV_APP_ID</pre>
  *
@@ -79,9 +69,6 @@ public final class SoakLoad {
   static final int SCRIPTS = 200;
   static final Duration FRESH_LIFETIME = Duration.ofMinutes(2);
   static final Duration TIMEOUT = Duration.ofSeconds(10);
-  static final String AUDIENCE = "https://api.partnercenter.microsoft.com";
-  static final String OTHER_APP_ID = "0ddba11e-0000-4000-8000-0000000a1212";
-  static final String FOREIGN_TENANT = "0badc0de-0000-4000-8000-00000000f0e1";
   static final Map<String, String> PATHS =
       Map.of(
           "partner", "/v1/customers?size=100",
@@ -158,19 +145,7 @@ public final class SoakLoad {
     mintPools();
     this.freshTokens = new ArrayBlockingQueue<>(Math.max(20, rate / 10));
     this.outcomes = Files.newBufferedWriter(work.resolve("outcomes.csv"));
-    this.bootstrap =
-        new Bootstrap()
-            .group(group)
-            .channel(NioSocketChannel.class)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
-            .handler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel channel) {
-                    channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20), new Connection());
-                  }
-                });
+    this.bootstrap = LoadClient.bootstrap(group, Connection::new).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000);
   }
 
   public static void main(String[] args) throws Exception {
@@ -350,7 +325,7 @@ public final class SoakLoad {
           .issueTime(Date.from(past)).notBeforeTime(Date.from(past)).expirationTime(Date.from(past.plusSeconds(3600))))));
       put("wrong-audience", key, List.of(sign(keys.get(key), user(tenant, anyApp, UUID.randomUUID().toString(), List.of("pwd", "mfa"))
           .audience("api://somebody-else"))));
-      put("foreign-tenant", key, List.of(sign(keys.get(key), user(FOREIGN_TENANT, anyApp, UUID.randomUUID().toString(), List.of("pwd", "mfa")))));
+      put("foreign-tenant", key, List.of(sign(keys.get(key), user(TestTokens.FOREIGN_TENANT, anyApp, UUID.randomUUID().toString(), List.of("pwd", "mfa")))));
     }
   }
 
@@ -370,31 +345,17 @@ public final class SoakLoad {
 
   private String freshMfaToken(String key) {
     JWTClaimsSet.Builder claims =
-        user(tenant, OTHER_APP_ID, UUID.randomUUID().toString(), List.of("pwd", "mfa"))
+        user(tenant, TestTokens.OTHER_APP_ID, UUID.randomUUID().toString(), List.of("pwd", "mfa"))
             .expirationTime(Date.from(Instant.now().plus(FRESH_LIFETIME)));
     return sign(keys.get(key), claims);
   }
 
   private JWTClaimsSet.Builder user(String tenantId, String appId, String oid, List<String> amr) {
-    return claims(tenantId, appId).claim("idtyp", "user").claim("scp", "user_impersonation").claim("amr", amr).claim("oid", oid);
+    return TestTokens.user(tenantId, appId, oid, amr, scriptLifetime);
   }
 
   private JWTClaimsSet.Builder app(String tenantId, String appId) {
-    return claims(tenantId, appId).claim("idtyp", "app").claim("roles", List.of("Partner.Read.All")).claim("oid", appId);
-  }
-
-  private JWTClaimsSet.Builder claims(String tenantId, String appId) {
-    Instant now = Instant.now();
-    return new JWTClaimsSet.Builder()
-        .issuer("https://sts.windows.net/" + tenantId + "/")
-        .audience(AUDIENCE)
-        .issueTime(Date.from(now))
-        .notBeforeTime(Date.from(now))
-        .expirationTime(Date.from(now.plus(scriptLifetime)))
-        .jwtID(UUID.randomUUID().toString())
-        .claim("tid", tenantId)
-        .claim("appid", appId)
-        .claim("ver", "1.0");
+    return TestTokens.app(tenantId, appId, appId, scriptLifetime);
   }
 
   private static String sign(RSAKey key, JWTClaimsSet.Builder claims) {
@@ -402,14 +363,11 @@ public final class SoakLoad {
   }
 
   private static String sign(RSAKey key, String kid, JWTClaimsSet claims) {
-    SignedJWT jwt =
-        new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).type(JOSEObjectType.JWT).keyID(kid).build(), claims);
     try {
-      jwt.sign(new RSASSASigner(key));
+      return TestTokens.rs256(key, kid, claims);
     } catch (JOSEException e) {
       throw new IllegalStateException("cannot sign a soak token", e);
     }
-    return jwt.serialize();
   }
 
   // --- on the event loop ------------------------------------------------------------------------------------------
@@ -493,12 +451,10 @@ public final class SoakLoad {
         outcomes.write(second + "," + outcome.getKey() + "," + outcome.getValue()[0] + "\n");
       }
       outcomes.flush();
-      Path partial = work.resolve("load-counters.partial");
-      Files.writeString(
-          partial,
+      ScriptIo.writeAtomically(
+          work.resolve("load-counters"),
           String.format(
               Locale.ROOT, "%d %d %d %d %d %d%n", System.currentTimeMillis(), sent, answered, errors, status5xx, due.size()));
-      Files.move(partial, work.resolve("load-counters"), StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       System.err.println("SoakLoad: cannot write the counters: " + e);
     }

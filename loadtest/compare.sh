@@ -146,17 +146,19 @@ declare -A PID_OF=()
 # --- upstream: nginx, 1 worker, keep-alive, no access log ----------------------------------------------------------
 start_nginx "$UPSTREAM_PORT" "$BODY" "${LOAD_PIN[@]}"
 
+# --- the issuer and the open-model injector, compiled once with the parts they share -------------------------------
+mkdir -p "$WORK/classes"
+javac -nowarn -cp "$JAR" -d "$WORK/classes" "$ROOT/loadtest/BenchIssuer.java" "$ROOT/loadtest/OpenModelLoad.java" \
+  "$ROOT/loadtest/TestTokens.java" "$ROOT/loadtest/ScriptIo.java" "$ROOT/loadtest/LoadClient.java" 2>"$WORK/javac.log" \
+  || die "could not compile loadtest/BenchIssuer.java and OpenModelLoad.java: $(cat "$WORK/javac.log")"
+
 # --- keys and tokens: BenchIssuer, alive while fd 3 (its standard input) is open -------------------------------------
 mkfifo "$WORK/issuer.stdin"
-"${LOAD_PIN[@]}" java -cp "$JAR" "$ROOT/loadtest/BenchIssuer.java" "$WORK" "$TENANT" "$CPV_APP_ID" 7200 \
+"${LOAD_PIN[@]}" java -cp "$JAR:$WORK/classes" BenchIssuer "$WORK" "$TENANT" "$CPV_APP_ID" 7200 \
   <"$WORK/issuer.stdin" >"$WORK/issuer.log" 2>&1 &
 STARTED_PIDS+=($!)
 ISSUER_PID=$!
 exec 3>"$WORK/issuer.stdin"
-# The open-model injector, compiled once rather than at each launch.
-mkdir -p "$WORK/classes"
-javac -nowarn -cp "$JAR" -d "$WORK/classes" "$ROOT/loadtest/OpenModelLoad.java" 2>"$WORK/javac.log" \
-  || die "could not compile loadtest/OpenModelLoad.java: $(cat "$WORK/javac.log")"
 
 wait_until "$STARTUP_TIMEOUT_S" "nginx on $UPSTREAM" \
   eval 'alive $NGINX_PID || die "nginx exited: $(cat "$WORK/nginx/error.log")"; [ "$(status_of "$UPSTREAM/")" = 200 ]'

@@ -101,6 +101,7 @@ ADMIN_AUTH=()
 # --- keys (and the stand-in upstream when there is no nginx) ---------------------------------------------------------
 mkdir -p "$WORK/classes"
 javac -nowarn -cp "$JAR" -d "$WORK/classes" "$ROOT/loadtest/SoakIssuer.java" "$ROOT/loadtest/SoakLoad.java" \
+  "$ROOT/loadtest/TestTokens.java" "$ROOT/loadtest/ScriptIo.java" "$ROOT/loadtest/LoadClient.java" \
   2>"$WORK/javac.log" || die "could not compile loadtest/SoakIssuer.java and SoakLoad.java: $(cat "$WORK/javac.log")"
 ISSUER_ARGS=()
 command -v nginx >/dev/null || ISSUER_ARGS=(--stand-in-upstream)
