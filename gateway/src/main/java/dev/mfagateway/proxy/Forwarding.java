@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
-import java.net.URI;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -67,6 +66,9 @@ final class Forwarding {
   /** The header names the `Connection` header nominates, lower-cased. */
   static Set<String> nominated(HttpHeaders headers) {
     Set<String> names = Set.of();
+    if (!headers.contains(HttpHeaderNames.CONNECTION)) {
+      return names; // the usual request: no iterator
+    }
     Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.CONNECTION);
     while (values.hasNext()) {
       String value = values.next();
@@ -92,7 +94,7 @@ final class Forwarding {
    * `Content-Length` stays. `Expect` is not forwarded: the gateway answers `100 Continue` itself.
    */
   static HttpRequest upstreamRequest(
-      HttpRequest client, URI upstream, String clientAddress, boolean clientTls, String requestId) {
+      HttpRequest client, String upstreamAuthority, String clientAddress, boolean clientTls, String requestId) {
     HttpHeaders headers = client.headers();
     boolean chunked = HttpUtil.isTransferEncodingChunked(client);
     String clientHost = headers.get(HttpHeaderNames.HOST);
@@ -111,7 +113,7 @@ final class Forwarding {
       headers.remove(X_FORWARDED_HOST);
     }
     headers.set(Refusal.REQUEST_ID, requestId);
-    headers.set(HttpHeaderNames.HOST, authority(upstream));
+    headers.set(HttpHeaderNames.HOST, upstreamAuthority);
     if (chunked) {
       headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
@@ -156,9 +158,5 @@ final class Forwarding {
     for (String name : nominated) {
       headers.remove(name);
     }
-  }
-
-  private static String authority(URI upstream) {
-    return upstream.getPort() < 0 ? upstream.getHost() : upstream.getHost() + ":" + upstream.getPort();
   }
 }

@@ -279,7 +279,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     upstream.config().setAutoRead(true);
     phase = Phase.FORWARDING;
     HttpRequest forwarded =
-        Forwarding.upstreamRequest(request, route.config().upstream(), client, gateway.clientTls(), requestId);
+        Forwarding.upstreamRequest(request, route.upstreamAuthority(), client, gateway.clientTls(), requestId);
     upstreamStarted = System.nanoTime();
     // Parts of this request that already arrived (a GET's empty last part, say) wait in `waiting`; process() writes
     // and flushes them next, and the head goes out with that flush instead of one of its own.
