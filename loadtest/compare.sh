@@ -374,17 +374,35 @@ resume_all() {
   local pid
   for pid in $(printf '%s\n' "${PID_OF[@]}" | sort -u); do kill -CONT "$pid" 2>/dev/null || true; done
 }
+start_measuring() { # start_measuring TARGET: every other proxy paused, then the counters the run is measured from
+  local pid=${PID_OF[$1]}
+  pause_others "$1"
+  BEFORE_SIDE=$(jvm_side_cpu "$pid")
+  BEFORE_STEAL=$(steal_ticks)
+  BEFORE_CPU=$(cpu_seconds "$pid")
+  BEFORE_NGINX_CPU=$(cpu_seconds "$NGINX_WORKER_PID")
+  BEFORE_ACCEPTS=$(nginx_accepts)
+}
+finish_measuring() { # finish_measuring PHASE MIX TARGET SECONDS REQUESTS ANSWERED P50_US P99_US P999_US ERRORS NON_2XX STEAL_S
+  # Records the run against start_measuring's counters. CPU is divided over ANSWERED, every request answered while
+  # measured; REQUESTS, those whose latency is recorded, are fewer when the injector had a warm-up of its own.
+  local pid=${PID_OF[$3]} side_after
+  side_after=$(jvm_side_cpu "$pid")
+  record_run "$1" "$2" "$3" "$4" "$5" "$7" "$8" "$9" \
+    "$(awk -v a="$BEFORE_CPU" -v b="$(cpu_seconds "$pid")" -v all="$6" -v n="$5" 'BEGIN { print (b - a) * n / all }')" \
+    "$(awk -v a="$BEFORE_NGINX_CPU" -v b="$(cpu_seconds "$NGINX_WORKER_PID")" -v all="$6" -v n="$5" 'BEGIN { print (b - a) * n / all }')" \
+    "$(($(nginx_accepts) - BEFORE_ACCEPTS - 1))" "${10}" "${11}" \
+    "$(jvm_side "$3" "${BEFORE_SIDE% *}" "${side_after% *}" "$6")" \
+    "$(jvm_side "$3" "${BEFORE_SIDE#* }" "${side_after#* }" "$6")" \
+    "$(steal_pct "$BEFORE_STEAL" "$(steal_ticks)" "${12}")"
+}
+jvm_side() { # jvm_side TARGET BEFORE AFTER REQUESTS: per_request_us for a JVM target, "-" for the others
+  if [[ "$JVM_TARGETS" == *" $1 "* ]]; then per_request_us "$2" "$3" "$4"; else echo -; fi
+}
 run_wrk() { # run_wrk PHASE MIX TARGET DURATION
-  local phase=$1 mix=$2 target=$3 duration=$4 out=$WORK/wrk.$1.$2.$3 pid=${PID_OF[$3]}
-  local cpu_before nginx_cpu_before accepts_before line requests side_before side_after steal_before
-  local tokens=
+  local phase=$1 mix=$2 target=$3 duration=$4 out=$WORK/wrk.$1.$2.$3 line requests seconds tokens=
   [ "$mix" = single ] || tokens=$WORK/token-pool
-  pause_others "$target"
-  side_before=$(jvm_side_cpu "$pid")
-  steal_before=$(steal_ticks)
-  cpu_before=$(cpu_seconds "$pid")
-  nginx_cpu_before=$(cpu_seconds "$NGINX_WORKER_PID")
-  accepts_before=$(nginx_accepts)
+  start_measuring "$target"
   WRK_TOKENS=$tokens "${LOAD_PIN[@]}" timeout --foreground $(($(seconds_of "$duration") + 30)) \
     wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$duration" -s "$ROOT/loadtest/compare.lua" \
     -H "Authorization: Bearer $TOKEN" "$(url_of "$target")$REQUEST_PATH" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
@@ -394,29 +412,15 @@ run_wrk() { # run_wrk PHASE MIX TARGET DURATION
   check_statuses "$target" "$mix, $phase" "$(field non2xx "$line")" "$requests"
   [ "$requests" -gt 0 ] || die "$target ($mix, $phase) answered no request"
   [ "$phase" != warmup ] || return 0
-  side_after=$(jvm_side_cpu "$pid")
-  record_run "$phase" "$mix" "$target" "$(awk -v d="$(field duration_us "$line")" 'BEGIN { print d / 1e6 }')" \
-    "$requests" "$(field p50_us "$line")" "$(field p99_us "$line")" "$(field p999_us "$line")" \
-    "$(awk -v a="$cpu_before" -v b="$(cpu_seconds "$pid")" 'BEGIN { print b - a }')" \
-    "$(awk -v a="$nginx_cpu_before" -v b="$(cpu_seconds "$NGINX_WORKER_PID")" 'BEGIN { print b - a }')" \
-    "$(($(nginx_accepts) - accepts_before - 1))" "$(field socket_errors "$line")" "$(field non2xx "$line")" \
-    "$(jvm_side "$target" "${side_before% *}" "${side_after% *}" "$requests")" \
-    "$(jvm_side "$target" "${side_before#* }" "${side_after#* }" "$requests")" \
-    "$(steal_pct "$steal_before" "$(steal_ticks)" "$(awk -v d="$(field duration_us "$line")" 'BEGIN { print d / 1e6 }')")"
-}
-jvm_side() { # jvm_side TARGET BEFORE AFTER REQUESTS: per_request_us for a JVM target, "-" for the others
-  if [[ "$JVM_TARGETS" == *" $1 "* ]]; then per_request_us "$2" "$3" "$4"; else echo -; fi
+  seconds=$(awk -v d="$(field duration_us "$line")" 'BEGIN { print d / 1e6 }')
+  finish_measuring "$phase" "$mix" "$target" "$seconds" "$requests" "$requests" \
+    "$(field p50_us "$line")" "$(field p99_us "$line")" "$(field p999_us "$line")" \
+    "$(field socket_errors "$line")" "$(field non2xx "$line")" "$seconds"
 }
 run_open() { # run_open PHASE TARGET RATE: PHASE is warmup (not recorded) or open<round>
-  local phase=$1 target=$2 rate=$3 pid=${PID_OF[$2]} out=$WORK/open.$1.$2 cpu_before nginx_cpu_before accepts_before
-  local line side_before side_after steal_before warmup=$OPEN_WARMUP duration=$OPEN_DURATION
+  local phase=$1 target=$2 rate=$3 out=$WORK/open.$1.$2 line warmup=$OPEN_WARMUP duration=$OPEN_DURATION
   [ "$phase" != warmup ] || { warmup=1s; duration=$OPEN_JVM_WARMUP; }
-  pause_others "$target"
-  side_before=$(jvm_side_cpu "$pid")
-  steal_before=$(steal_ticks)
-  cpu_before=$(cpu_seconds "$pid")
-  nginx_cpu_before=$(cpu_seconds "$NGINX_WORKER_PID")
-  accepts_before=$(nginx_accepts)
+  start_measuring "$target"
   "${LOAD_PIN[@]}" java -Xmx256m -cp "$JAR:$WORK/classes" OpenModelLoad "$(url_of "$target")$REQUEST_PATH" "$rate" \
     "$(seconds_of "$warmup")" "$(seconds_of "$duration")" "$OPEN_CONNECTIONS" "$WORK/tokens/valid" \
     >"$out" 2>&1 || die "the open-model injector failed: $(cat "$out")"
@@ -426,16 +430,9 @@ run_open() { # run_open PHASE TARGET RATE: PHASE is warmup (not recorded) or ope
   [ "$(field unanswered "$line")" = 0 ] || die "$target left $(field unanswered "$line") requests unanswered (open model)"
   [ "$phase" != warmup ] || return 0
   echo "$target ${phase#open} $line" >>"$WORK/open-lines"
-  side_after=$(jvm_side_cpu "$pid")
-  # CPU over the whole injector run (warm-up included) divided by every request answered in it.
-  record_run "$phase" single "$target" "$(field seconds "$line")" "$(field requests "$line")" \
-    "$(field p50_us "$line")" "$(field p99_us "$line")" "$(field p999_us "$line")" \
-    "$(awk -v a="$cpu_before" -v b="$(cpu_seconds "$pid")" -v all="$(field answered "$line")" -v n="$(field requests "$line")" 'BEGIN { print (b - a) * n / all }')" \
-    "$(awk -v a="$nginx_cpu_before" -v b="$(cpu_seconds "$NGINX_WORKER_PID")" -v all="$(field answered "$line")" -v n="$(field requests "$line")" 'BEGIN { print (b - a) * n / all }')" \
-    "$(($(nginx_accepts) - accepts_before - 1))" "$(field errors "$line")" "$(field non2xx "$line")" \
-    "$(jvm_side "$target" "${side_before% *}" "${side_after% *}" "$(field answered "$line")")" \
-    "$(jvm_side "$target" "${side_before#* }" "${side_after#* }" "$(field answered "$line")")" \
-    "$(steal_pct "$steal_before" "$(steal_ticks)" "$(($(seconds_of "$warmup") + $(seconds_of "$duration")))")"
+  finish_measuring "$phase" single "$target" "$(field seconds "$line")" "$(field requests "$line")" \
+    "$(field answered "$line")" "$(field p50_us "$line")" "$(field p99_us "$line")" "$(field p999_us "$line")" \
+    "$(field errors "$line")" "$(field non2xx "$line")" "$(($(seconds_of "$warmup") + $(seconds_of "$duration")))"
 }
 rotated() { # rotated N WORDS...: WORDS starting at the Nth (mod count)
   local n=$1
@@ -618,7 +615,7 @@ SUMMARY=$WORK/summary.txt
   echo "pinning: proxies on CPU ${PROXY_CPUS:-(not pinned)}; wrk, nginx, the issuer and the open-model injector on CPU ${LOAD_CPUS:-(not pinned)}"
   echo "load: wrk $({ wrk -v 2>&1 || true; } | awk 'NR == 1 { print $2 }') -t$WRK_THREADS -c$WRK_CONNECTIONS, GET $REQUEST_PATH; warm-up $WARMUP_DURATION per JVM target in $WARMUP_RUNS runs (not counted), then $ROUNDS interleaved rounds of $WRK_DURATION per target and mix, the order rotating each round"
   echo "mixes: single = one valid MFA token on every request; pool = each request the next of 1,000 valid tokens (wrk Lua; no keep-alive connection repeats a token back to back)"
-  echo "open model: loadtest/OpenModelLoad.java (Netty, $OPEN_CONNECTIONS keep-alive connections; Debian has no wrk2), $OPEN_RATE requests/s ($OPEN_RATE_NOTE), $OPEN_WARMUP warm-up then $OPEN_DURATION recorded per target, latency from when each request was due${OPEN_LEFT_OUT:+; left out, below 1.1x the rate:$OPEN_LEFT_OUT}"
+  echo "open model: loadtest/OpenModelLoad.java (Netty, $OPEN_CONNECTIONS keep-alive connections; Debian has no wrk2), $OPEN_RATE requests/s ($OPEN_RATE_NOTE), $OPEN_JVM_WARMUP of it first for each JVM target, then $OPEN_ROUNDS interleaved rounds of $OPEN_WARMUP warm-up and $OPEN_DURATION recorded per target, latency from when each request was due${OPEN_LEFT_OUT:+; left out, below 1.1x the rate:$OPEN_LEFT_OUT}"
   echo "upstream: $(nginx -v 2>&1 | sed 's/.*: //'), 1 worker, keep-alive, ${#BODY}-byte JSON body"
   echo "haproxy: $HAPROXY_VERSION, nbthread 1, http-reuse always, option forwardfor; haproxy-jwt: jwt_verify RS256 with the PEM public key, exp/nbf (60 s skew), iss, aud, tid allowlist, CPV app-only, amr[0..7] = mfa"
   echo "java: $(java -version 2>&1 | awk -F'"' 'NR == 1 { print $2 }') $JVM_OPTIONS for the JVM targets"

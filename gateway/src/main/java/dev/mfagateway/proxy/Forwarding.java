@@ -65,10 +65,10 @@ final class Forwarding {
 
   /** The header names the `Connection` header nominates, lower-cased. */
   static Set<String> nominated(HttpHeaders headers) {
-    Set<String> names = Set.of();
     if (!headers.contains(HttpHeaderNames.CONNECTION)) {
-      return names; // the usual request: no iterator
+      return Set.of(); // the usual request: no iterator
     }
+    Set<String> names = Set.of();
     Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.CONNECTION);
     while (values.hasNext()) {
       String value = values.next();

@@ -86,9 +86,14 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
    */
   @Override
   public void release(Channel channel, URI upstream) {
+    idle(channel);
+    giveBack(channel, upstream);
+  }
+
+  /** Detached from its exchange and reading again: how a connection waits for its next exchange. */
+  static void idle(Channel channel) {
     channel.pipeline().get(UpstreamHandler.class).detach();
     channel.config().setAutoRead(true);
-    giveBack(channel, upstream);
   }
 
   /** Closes a connection that must not be reused and frees its place in the pool. */

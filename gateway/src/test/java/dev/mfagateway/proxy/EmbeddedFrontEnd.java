@@ -37,8 +37,8 @@ import java.util.List;
  * front-end fuzz test. Upstream connections are stand-ins: embedded channels with the real upstream codec and
  * {@link UpstreamHandler}, one per acquire, that record the bytes forwarded and answer `200` (header
  * `x-stand-in: <number>`) once they hold a complete request (or only its head, when told to answer early). Everything
- * runs on the test thread; each step is numbered, so a test can tell what happened after what. {@link #steady} gives the
- * data-path benchmark its connection on the same pipeline.
+ * runs on the test thread; each step is numbered, so a test can tell what happened after what. {@link #steady} gives
+ * the data-path benchmark its connection on the same pipeline.
  */
 public final class EmbeddedFrontEnd {
   /** The header naming the stand-in upstream connection that answered. */
@@ -69,6 +69,12 @@ public final class EmbeddedFrontEnd {
   /** A new keep-alive client connection with one reused upstream connection (see {@link SteadyConnection}). */
   public SteadyConnection steady(boolean recording) {
     return new SteadyConnection(context, recording);
+  }
+
+  /** {@code shared} with the connection's own {@code upstreams}: plain HTTP, never draining. */
+  static GatewayContext withUpstreams(GatewayContext shared, UpstreamConnections upstreams) {
+    return new GatewayContext(shared.config(), shared.snapshots(), upstreams, shared.metrics(), shared.audit(),
+        shared.compliance(), false, () -> false);
   }
 
   /** A message the decoder passed to the front end: its step, kind, whether it failed, and a head's method/target. */
@@ -114,8 +120,7 @@ public final class EmbeddedFrontEnd {
 
     private Connection(GatewayContext shared, boolean earlyAnswers) {
       this.earlyAnswers = earlyAnswers;
-      GatewayContext context = new GatewayContext(shared.config(), shared.snapshots(), this, shared.metrics(),
-          shared.audit(), shared.compliance(), false, () -> false);
+      GatewayContext context = withUpstreams(shared, this);
       client = new EmbeddedChannel(new ChannelInitializer<Channel>() {
         @Override
         protected void initChannel(Channel channel) {

@@ -2,14 +2,14 @@ package dev.mfagateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mfagateway.testing.Poll;
+import dev.mfagateway.testing.TestIssuer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.mfagateway.testing.Poll;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import dev.mfagateway.testing.TestIssuer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,14 +28,14 @@ import org.junit.jupiter.params.provider.EnumSource;
  * JVM sees through `-XX:MaxRAM=512m` (a 256 MiB heap limit), and the collector the JVM picks by itself in such a
  * container (Serial: it does not count a 2-CPU machine with under 1792 MiB as a server).
  *
- * <p>Two token shapes: the compact test token on every connection, and what scripts really send, each connection its own
- * Entra-sized token (about 2.4 KB, {@link TestIssuer#entraSizedUserClaims}), so the gateway also holds 10,000 verified
- * tokens in its cache and Netty's decoder has grown its line buffer to the long `Authorization` line on each connection.
- * Issue 11's 256 MiB target is met with the compact token; with Entra-sized ones the gateway measured 276–306 MiB
- * (12–15 KiB per connection against 6: Netty's decoder keeps a scratch buffer sized for the longest header line it has
- * read, 4 KiB for a 2.3 KB `Authorization` line; the connection keeps its last token; the cache holds 10,000 entries;
- * and the heap the JVM commits while the connections open, garbage included, is most of the resident set). That case
- * is held to 384 MiB, a bound against regressions, not the target.
+ * <p>Two token shapes: the compact test token on every connection, and what scripts really send, each connection its
+ * own Entra-sized token (about 2.3 KB, {@link TestIssuer#entraSizedUserClaims}), so the gateway also holds 10,000
+ * verified tokens in its cache and Netty's decoder has grown its line buffer to the long `Authorization` line on each
+ * connection. Issue 11's 256 MiB target is met with the compact token; with Entra-sized ones the gateway measured
+ * 276–306 MiB (12–15 KiB per connection against 6: Netty's decoder keeps a scratch buffer sized for the longest header
+ * line it has read, 4 KiB for a 2.3 KB `Authorization` line; the connection keeps its last token; the cache holds
+ * 10,000 entries; and the heap the JVM commits while the connections open, garbage included, is most of the resident
+ * set). That case is held to 384 MiB, a bound against regressions, not the target.
  *
  * <p>With `-Didle-connections.results=DIR` the figures are also written to `DIR/idle-connections-<UTC>.txt`
  * (`loadtest/idle-connections.sh` does that).
@@ -49,7 +49,7 @@ class IdleConnectionsMemoryTest {
   enum Tokens {
     /** One compact test token (about 1 KB) on every connection: issue 11's target, 256 MiB. */
     ONE_COMPACT_TOKEN(256),
-    /** Each connection its own Entra-sized token (about 2.3 KB): a bound against regressions (see the class comment). */
+    /** Each connection its own Entra-sized token (about 2.3 KB): a regression bound (see the class comment). */
     OWN_ENTRA_SIZED_TOKENS(384);
 
     final long limitKib;
@@ -100,7 +100,8 @@ class IdleConnectionsMemoryTest {
           per connection ((with - before) / connections): %.1f KiB
           limit: under %d MiB (%d KiB)
           """.formatted(Instant.now(), System.getProperty("java.vm.name"), System.getProperty("java.version"),
-          POD_JVM, CONNECTIONS, tokens.describe(authorizations.get(0).length() - "Bearer ".length()), before, mib(before), CONNECTIONS, with, mib(with), heap, mib(heap), peak, mib(peak),
+          POD_JVM, CONNECTIONS, tokens.describe(authorizations.get(0).length() - "Bearer ".length()), before,
+          mib(before), CONNECTIONS, with, mib(with), heap, mib(heap), peak, mib(peak),
           (with - before) / (double) CONNECTIONS, tokens.limitKib / 1024, tokens.limitKib);
       System.out.println(figures);
       record(figures, tokens);

@@ -150,8 +150,10 @@ class LimitsTest {
       assertThat(client.read().bodyText()).isEqualTo("released");
       long idleStart = System.nanoTime();
 
+      // The idle timer counts from the answer's write, a little before this read: 700 ms leaves room for that, while a
+      // timer counting only the client's own traffic fires during the 2.5 s wait and closes about 500 ms after it.
       assertThat(client.closedByServer()).isTrue();
-      assertThat(Duration.ofNanos(System.nanoTime() - idleStart)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+      assertThat(Duration.ofNanos(System.nanoTime() - idleStart)).isGreaterThanOrEqualTo(Duration.ofMillis(700));
     } finally {
       later.shutdownNow();
     }

@@ -20,16 +20,16 @@ import java.nio.charset.StandardCharsets;
 public final class SteadyConnection implements UpstreamConnections {
   private final EmbeddedChannel client;
   private final EmbeddedChannel upstream = new EmbeddedChannel(UpstreamPool.newCodec(), new UpstreamHandler());
-  private final boolean recording;
+  /** The last exchange's bytes as text, when recording; null otherwise. */
+  private final StringBuilder forwarded;
+  private final StringBuilder answered;
   private boolean upstreamInUse;
-  private String forwarded;
-  private String answered;
 
   /** With {@code recording}, the bytes of the last exchange are kept as text ({@link #forwarded}, {@link #answered}). */
   SteadyConnection(GatewayContext shared, boolean recording) {
-    this.recording = recording;
-    GatewayContext context = new GatewayContext(shared.config(), shared.snapshots(), this, shared.metrics(),
-        shared.audit(), shared.compliance(), false, () -> false);
+    forwarded = recording ? new StringBuilder() : null;
+    answered = recording ? new StringBuilder() : null;
+    GatewayContext context = EmbeddedFrontEnd.withUpstreams(shared, this);
     client = new EmbeddedChannel(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel channel) {
@@ -44,9 +44,9 @@ public final class SteadyConnection implements UpstreamConnections {
    */
   public int exchange(ByteBuf request, ByteBuf response) {
     client.writeInbound(request);
-    int forwardedBytes = drain(upstream, true);
+    int forwardedBytes = drain(upstream, forwarded);
     upstream.writeInbound(response);
-    int answeredBytes = drain(client, false);
+    int answeredBytes = drain(client, answered);
     client.checkException();
     if (forwardedBytes == 0 || upstreamInUse || !client.isOpen()) {
       throw new IllegalStateException("the exchange did not end as a served keep-alive request does: forwarded "
@@ -58,16 +58,19 @@ public final class SteadyConnection implements UpstreamConnections {
 
   /** What the upstream received in the last exchange (with recording on). */
   public String forwarded() {
-    return forwarded;
+    return String.valueOf(forwarded);
   }
 
   /** What the client received in the last exchange (with recording on). */
   public String answered() {
-    return answered;
+    return String.valueOf(answered);
   }
 
-  private int drain(EmbeddedChannel channel, boolean toUpstream) {
-    StringBuilder text = recording ? new StringBuilder() : null;
+  /** Takes and releases what was written to {@code channel}; its bytes as text into {@code text} unless null. */
+  private static int drain(EmbeddedChannel channel, StringBuilder text) {
+    if (text != null) {
+      text.setLength(0);
+    }
     int bytes = 0;
     ByteBuf written;
     while ((written = channel.readOutbound()) != null) {
@@ -76,13 +79,6 @@ public final class SteadyConnection implements UpstreamConnections {
         text.append(written.toString(StandardCharsets.ISO_8859_1));
       }
       written.release();
-    }
-    if (text != null) {
-      if (toUpstream) {
-        forwarded = text.toString();
-      } else {
-        answered = text.toString();
-      }
     }
     return bytes;
   }
@@ -98,8 +94,7 @@ public final class SteadyConnection implements UpstreamConnections {
 
   @Override
   public void release(Channel channel, URI target) {
-    channel.pipeline().get(UpstreamHandler.class).detach();
-    channel.config().setAutoRead(true);
+    UpstreamPool.idle(channel);
     upstreamInUse = false;
   }
 

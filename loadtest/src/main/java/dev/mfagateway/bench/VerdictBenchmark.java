@@ -19,7 +19,6 @@ import java.security.Signature;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -59,30 +58,9 @@ public class VerdictBenchmark {
   @Param({"accp", "conscrypt", "jdk"})
   public String provider;
 
-  /** `minimal`: the twelve claims the tests use; `entra`: those plus the other claims of an Entra v1 access token. */
+  /** `minimal`: the twelve claims the tests use; `entra`: an Entra-sized token ({@link TestIssuer#entraSizedUserClaims}). */
   @Param({"minimal", "entra"})
   public String claims = "minimal";
-
-  /** The claims of an Entra v1 access token for Partner Center besides those of {@link TestIssuer#userClaims}. */
-  private static final Map<String, Object> ENTRA_CLAIMS = Map.ofEntries(
-      Map.entry("acr", "1"),
-      Map.entry("aio", "AVQAq/8ZAAAA3kV0gY7Q8dJxq2m6b1nYwVtYcPq9rEwHcX0bJ6mKQpS4TuvW1xZ2y3A4b5C6d7E8f9G0h1I2j3K4l5M6n7O8p9Q=="),
-      Map.entry("app_displayname", "Contoso billing automation"),
-      Map.entry("appidacr", "1"),
-      Map.entry("family_name", "Automation"),
-      Map.entry("given_name", "Billing"),
-      Map.entry("ipaddr", "203.0.113.42"),
-      Map.entry("name", "Billing Automation (service account)"),
-      Map.entry("puid", "10032002A1B2C3D4"),
-      Map.entry("rh", "0.AXEAGitrbwwOSkqffR4sO0pdbh5cOyJfYEcYmgvB0uP0pbZxAO8."),
-      Map.entry("sub", "q2Jx0Yv8mWkR3nZt5uB7cD9eF1gH3iJ5kL7mN9oP1qR"),
-      Map.entry("unique_name", "billing-automation@contoso.onmicrosoft.com"),
-      Map.entry("upn", "billing-automation@contoso.onmicrosoft.com"),
-      Map.entry("uti", "Xk2mW9pQ0EiZ8rT4yU6oAA"),
-      Map.entry("wids", List.of("b79fbf4d-3ef9-4689-8143-76b194e85509")),
-      Map.entry("xms_cc", List.of("CP1")),
-      Map.entry("xms_ssm", "1"),
-      Map.entry("xms_tcdt", 1589000000L));
 
   private TestIssuer issuer;
   private SigningKeys keys;
@@ -111,13 +89,11 @@ public class VerdictBenchmark {
     cached = new Authenticator(
         config, keys, new VerifiedTokens(10_000, keys, clock), crypto, clock, ValidationRecorder.NONE);
     route = TestConfigs.route();
-    Map<String, Object> tokenClaims = TestIssuer.userClaims(clock.instant());
-    if (claims.equals("entra")) {
-      tokenClaims.putAll(ENTRA_CLAIMS);
-    } else if (!claims.equals("minimal")) {
-      throw new IllegalArgumentException("claims is minimal or entra, not " + claims);
-    }
-    String token = issuer.mint(tokenClaims);
+    String token = issuer.mint(switch (claims) {
+      case "minimal" -> TestIssuer.userClaims(clock.instant());
+      case "entra" -> TestIssuer.entraSizedUserClaims(clock.instant());
+      default -> throw new IllegalArgumentException("claims is minimal or entra, not " + claims);
+    });
     authorization = List.of("Bearer " + token);
     if (verdict(cached) != Verdict.ALLOW || verdict(uncached) != Verdict.ALLOW) {
       throw new IllegalStateException("the benchmark token must pass");
