@@ -13,7 +13,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.ChannelHealthChecker;
 import io.netty.channel.pool.FixedChannelPool;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -168,14 +167,12 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
   }
 
   /** The HTTP codec of an upstream connection: requests out, responses in (up to the response limits). */
-  static HttpClientCodec newCodec() {
-    return new HttpClientCodec(
+  static UpstreamCodec newCodec() {
+    return new UpstreamCodec(
         new HttpDecoderConfig()
             .setMaxInitialLineLength(MAX_RESPONSE_LINE)
             .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
-            .setMaxChunkSize(MAX_CHUNK),
-        false,
-        false);
+            .setMaxChunkSize(MAX_CHUNK));
   }
 
   /**

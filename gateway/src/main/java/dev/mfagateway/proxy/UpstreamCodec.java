@@ -1,0 +1,56 @@
+package dev.mfagateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.HttpStatusClass;
+import java.util.List;
+
+/**
+ * The HTTP codec of an upstream connection: requests out (header lines by {@link HeaderLines}), responses in. What
+ * Netty's `HttpClientCodec` adds to the plain encoder and decoder, this codec needs only in part: an upstream
+ * connection carries one exchange at a time and never a `CONNECT` (refused by {@link RequestChecks}), so remembering
+ * whether the request in flight is a HEAD is enough to know that its final response has no body.
+ */
+final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.ResponseDecoder, UpstreamCodec.RequestEncoder> {
+  private boolean headInFlight;
+
+  UpstreamCodec(HttpDecoderConfig responseLimits) {
+    init(new ResponseDecoder(responseLimits), new RequestEncoder());
+  }
+
+  final class RequestEncoder extends HttpRequestEncoder {
+    @Override
+    protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
+      if (msg instanceof HttpRequest request) {
+        headInFlight = request.method().equals(HttpMethod.HEAD);
+      }
+      super.encode(ctx, msg, out);
+    }
+
+    @Override
+    protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
+      HeaderLines.write(headers, buf);
+    }
+  }
+
+  final class ResponseDecoder extends HttpResponseDecoder {
+    ResponseDecoder(HttpDecoderConfig limits) {
+      super(limits);
+    }
+
+    @Override
+    protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+      boolean interim = ((HttpResponse) msg).status().codeClass() == HttpStatusClass.INFORMATIONAL;
+      return (headInFlight && !interim) || super.isContentAlwaysEmpty(msg);
+    }
+  }
+}
