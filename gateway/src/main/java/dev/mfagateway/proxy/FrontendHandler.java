@@ -93,6 +93,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private boolean responseDone;
   private boolean upstreamReusable;
   private boolean skippingInterim;
+  /** The response head, held until the first part of its body: a response read whole goes out in one write. */
+  private HttpResponse heldHead;
   private Channel upstream;
   private Deadline responseDeadline;
   // What the current exchange records: times from System.nanoTime(), the outcome, body bytes.
@@ -394,7 +396,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
             head, requestId, request.protocolVersion(), bodiless, keepAlive && !gateway.draining());
     keepAlive = response.keepAlive();
     upstreamReusable = HttpUtil.isKeepAlive(head);
-    ctx.write(response.response());
+    heldHead = response.response();
     responseHeadWritten(head.status().code(), headArrived);
   }
 
@@ -416,6 +418,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     int bytes = part.content().readableBytes();
     bytesOut += bytes;
     route.meters().responseBytes(bytes);
+    if (heldHead != null) {
+      part = withHeldHead(part);
+    }
     if (!(part instanceof LastHttpContent)) {
       ctx.writeAndFlush(part);
       if (!ctx.channel().isWritable()) {
@@ -450,6 +455,28 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
                 }
               }
             });
+  }
+
+  /** The held head joined to its body's last part, or written ahead of a part that is not the last. */
+  private HttpContent withHeldHead(HttpContent part) {
+    HttpResponse head = heldHead;
+    heldHead = null;
+    if (part instanceof LastHttpContent last) {
+      return new DefaultFullHttpResponse(
+          head.protocolVersion(), head.status(), last.content(), head.headers(), last.trailingHeaders());
+    }
+    ctx.write(head);
+    return part;
+  }
+
+  /** What was read of the response goes out now: a head whose body has not come yet is not held longer. */
+  @Override
+  public void upstreamReadComplete() {
+    if (heldHead != null) {
+      HttpResponse head = heldHead;
+      heldHead = null;
+      ctx.writeAndFlush(head);
+    }
   }
 
   @Override
@@ -681,6 +708,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   /** Detaches the upstream connection of the current exchange and closes it: it is never reused. */
   private void dropUpstream() {
     responseDeadline.stop();
+    heldHead = null;
     if (upstream != null) {
       Channel broken = upstream;
       upstream = null;

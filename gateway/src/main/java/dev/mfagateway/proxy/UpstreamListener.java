@@ -6,6 +6,9 @@ import io.netty.handler.codec.http.HttpObject;
 interface UpstreamListener {
   void upstreamRead(HttpObject message);
 
+  /** The end of one read from the upstream connection: what it delivered has been passed on. */
+  void upstreamReadComplete();
+
   void upstreamWritabilityChanged();
 
   /** Nothing was read for `upstream.idle-timeout`. */

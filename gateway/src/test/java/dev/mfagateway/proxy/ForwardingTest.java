@@ -5,6 +5,8 @@ import static dev.mfagateway.proxy.TestGateway.validAuthorization;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import java.io.InputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -283,6 +285,25 @@ class ForwardingTest {
       assertThat(client.read().status()).isEqualTo(200);
     }
     assertThat(gateway.upstream.requests).extracting(RecordingUpstream.Recorded::uri).containsExactly("/next");
+  }
+
+  @Test
+  void aResponseHeadReachesTheClientBeforeItsBodyIsSent() throws Exception {
+    try (Socket socket = new Socket(gateway.address().getAddress(), gateway.address().getPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(get("/head-then-gate").getBytes(StandardCharsets.ISO_8859_1));
+      InputStream in = socket.getInputStream();
+      StringBuilder head = new StringBuilder();
+      while (head.indexOf("\r\n\r\n") < 0) {
+        int b = in.read(); // the upstream sends the body only after the head has arrived here
+        assertThat(b).as("the head ended early").isNotNegative();
+        head.append((char) b);
+      }
+      assertThat(head.toString()).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length: 8");
+
+      gateway.upstream.gate.complete(null);
+      assertThat(new String(in.readNBytes(8), StandardCharsets.US_ASCII)).isEqualTo("released");
+    }
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -52,6 +53,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /stall}: announces 1 000 000 bytes, sends 1000, then stays silent;
  *   <li>{@code /download/N}: N bytes of seeded random data with Content-Length, written as the client can take them;
  *   <li>{@code /gate}: answers once {@link #gate} completes;
+ *   <li>{@code /head-then-gate}: sends its head at once and its 8-byte body ("released") once {@link #gate} completes;
  *   <li>{@code /hop}: a response carrying hop-by-hop headers;
  *   <li>anything else: 200 with the hex SHA-256 of the request body, and the connection number in
  *       {@code x-upstream-connection}.
@@ -196,6 +198,14 @@ final class RecordingUpstream implements AutoCloseable {
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, downloadLeft);
         ctx.write(head);
         streamDownload(ctx);
+        return;
+      }
+      if (uri.startsWith("/head-then-gate")) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, 8);
+        ctx.writeAndFlush(head);
+        gate.thenRun(() -> ctx.executor().execute(() -> ctx.writeAndFlush(
+            new DefaultLastHttpContent(Unpooled.copiedBuffer("released", StandardCharsets.US_ASCII)))));
         return;
       }
       if (uri.startsWith("/gate")) {
