@@ -20,7 +20,8 @@ import java.util.List;
  * connection carries one exchange at a time and never a `CONNECT` (refused by {@link RequestChecks}), so remembering
  * whether the request in flight is a HEAD is enough to know that its final response has no body.
  */
-final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.ResponseDecoder, UpstreamCodec.RequestEncoder> {
+final class UpstreamCodec
+    extends CombinedChannelDuplexHandler<UpstreamCodec.ResponseDecoder, UpstreamCodec.RequestEncoder> {
   private boolean headInFlight;
 
   UpstreamCodec(HttpDecoderConfig responseLimits) {

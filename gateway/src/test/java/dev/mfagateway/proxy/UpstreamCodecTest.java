@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -22,6 +23,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -81,7 +84,7 @@ class UpstreamCodecTest {
     return response;
   }
 
-  private static String encoded(io.netty.channel.ChannelHandler encoder, Object message) {
+  private static String encoded(ChannelHandler encoder, Object message) {
     EmbeddedChannel channel = new EmbeddedChannel(encoder);
     channel.writeOutbound(message);
     StringBuilder text = new StringBuilder();
@@ -98,8 +101,8 @@ class UpstreamCodecTest {
   }
 
   /** Each decoded message as its status code (a head) or its content (a body part), in order. */
-  private static java.util.List<String> inboundTexts(EmbeddedChannel channel) {
-    java.util.List<String> texts = new java.util.ArrayList<>();
+  private static List<String> inboundTexts(EmbeddedChannel channel) {
+    List<String> texts = new ArrayList<>();
     for (Object in; (in = channel.readInbound()) != null; ) {
       if (in instanceof HttpResponse head) {
         texts.add(String.valueOf(head.status().code()));
