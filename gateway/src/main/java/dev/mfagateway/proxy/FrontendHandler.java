@@ -473,9 +473,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   @Override
   public void upstreamReadComplete() {
     if (heldHead != null) {
-      HttpResponse head = heldHead;
+      ctx.writeAndFlush(heldHead);
       heldHead = null;
-      ctx.writeAndFlush(head);
     }
   }
 

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
-import io.netty.handler.codec.http.HttpStatusClass;
 import java.util.List;
 
 /**
@@ -50,8 +49,7 @@ final class UpstreamCodec
 
     @Override
     protected boolean isContentAlwaysEmpty(HttpMessage msg) {
-      boolean interim = ((HttpResponse) msg).status().codeClass() == HttpStatusClass.INFORMATIONAL;
-      return (headInFlight && !interim) || super.isContentAlwaysEmpty(msg);
+      return (headInFlight && ((HttpResponse) msg).status().code() >= 200) || super.isContentAlwaysEmpty(msg);
     }
   }
 }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class UpstreamCodecTest {
   private static final String TOKEN = "Bearer " + "eyJhbGciOiJSUzI1NiJ9.".repeat(110); // about 2.3 KB, as Entra's
-  private static final String LONG_OBS_TEXT = "caf\u00e9 cr\u00e8me ".repeat(8) + "\u20ac"; // Latin-1 and one beyond
+  private static final String LONG_OBS_TEXT = "caf\u00e9 cr\u00e8me ".repeat(12) + "\u20ac"; // 133 chars: copied in one go
 
   @Test
   void aForwardedRequestIsEncodedExactlyAsNettyEncodesIt() {
