@@ -30,7 +30,7 @@ final class Deadline {
   /** From now, the timeout runs for {@code token} (an exchange number, say). */
   void start(long token) {
     this.token = token;
-    due = System.nanoTime() + timeoutNanos;
+    due = executor.ticker().nanoTime() + timeoutNanos;
     armed = true;
     if (timer == null) {
       timer = executor.schedule(this::check, timeoutNanos, TimeUnit.NANOSECONDS);
@@ -60,7 +60,7 @@ final class Deadline {
     if (!armed) {
       return;
     }
-    long left = due - System.nanoTime();
+    long left = due - executor.ticker().nanoTime();
     if (left > 0) {
       timer = executor.schedule(this::check, left, TimeUnit.NANOSECONDS);
       return;

@@ -3,6 +3,7 @@ package dev.mfagateway.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -41,6 +42,8 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
 
   private enum Scan { BEFORE_REQUEST_LINE, REQUEST_LINE, LINE_START, CR_AT_LINE_START, HEADER_LINE, DONE }
 
+  private final HttpDecoderConfig config;
+  private final Duration headerTimeout;
   private final long headerTimeoutNanos;
   private boolean awaitingHead = true;
   private boolean discarding;
@@ -51,6 +54,8 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
 
   RequestHeadDecoder(HttpDecoderConfig config, Duration headerTimeout) {
     super(config);
+    this.config = config;
+    this.headerTimeout = headerTimeout;
     this.headerTimeoutNanos = headerTimeout.toNanos();
   }
 
@@ -92,6 +97,16 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
         scan = Scan.BEFORE_REQUEST_LINE;
         scannedAhead = 0;
       }
+    }
+  }
+
+  /**
+   * Between requests (nothing of the next one received), hands its place in {@code pipeline} to a new decoder, whose
+   * scratch buffer starts small again: Netty's grows to the longest header line read and never shrinks.
+   */
+  void renewIfBetweenRequests(ChannelPipeline pipeline) {
+    if (awaitingHead && !discarding && actualReadableBytes() == 0) {
+      pipeline.replace(this, pipeline.context(this).name(), new RequestHeadDecoder(config, headerTimeout));
     }
   }
 

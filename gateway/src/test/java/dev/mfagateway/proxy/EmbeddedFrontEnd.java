@@ -29,8 +29,10 @@ import io.netty.util.concurrent.Future;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway's real client pipeline ({@link GatewayServer#addFrontEnd}) on an {@link EmbeddedChannel}, for the HTTP
@@ -164,6 +166,18 @@ public final class EmbeddedFrontEnd {
     public void halfClose() {
       client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
       settle();
+    }
+
+    /** The client sends nothing for {@code time}: the connection's timers that fall due in it run. */
+    public void quietFor(Duration time) {
+      client.advanceTimeBy(time.toNanos(), TimeUnit.NANOSECONDS);
+      client.runScheduledPendingTasks();
+      settle();
+    }
+
+    /** The request decoder in the connection's pipeline now. */
+    RequestHeadDecoder requestDecoder() {
+      return client.pipeline().get(RequestHeadDecoder.class);
     }
 
     /** The client goes away. */

@@ -28,8 +28,7 @@ class EmbeddedFrontEndTest {
   @BeforeAll
   static void start() {
     issuer = TestIssuer.start();
-    authenticator = Authenticator.create(TestConfigs.auth(issuer.jwksUri()), (hit, nanos) -> {});
-    authenticator.signingKeys().start().toCompletableFuture().join();
+    authenticator = TestConfigs.startedAuthenticator(issuer.jwksUri());
     frontEnd = new EmbeddedFrontEnd(issuer.jwksUri(), authenticator);
   }
 

@@ -1,5 +1,6 @@
 package dev.mfagateway.testing;
 
+import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.config.AuthConfig;
 import dev.mfagateway.config.Mode;
 import dev.mfagateway.config.RouteConfig;
@@ -15,6 +16,13 @@ public final class TestConfigs {
   public static final String CPV_APP_ID = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b";
 
   private TestConfigs() {}
+
+  /** An authenticator with {@link #auth(URI)}'s settings, its signing keys fetched; close them with it. */
+  public static Authenticator startedAuthenticator(URI jwksUri) {
+    Authenticator authenticator = Authenticator.create(auth(jwksUri), (hit, nanos) -> {});
+    authenticator.signingKeys().start().toCompletableFuture().join();
+    return authenticator;
+  }
 
   public static AuthConfig auth(URI jwksUri) {
     return auth(jwksUri, List.of(TestIssuer.V1_ISSUER, TestIssuer.V2_ISSUER), Duration.ofSeconds(5));

@@ -67,8 +67,7 @@ public class DataPathBenchmark {
   @Setup(Level.Trial)
   public void start() {
     issuer = TestIssuer.start();
-    authenticator = Authenticator.create(TestConfigs.auth(issuer.jwksUri()), (hit, nanos) -> {});
-    authenticator.signingKeys().start().toCompletableFuture().join();
+    authenticator = TestConfigs.startedAuthenticator(issuer.jwksUri());
     connection = new EmbeddedFrontEnd(issuer.jwksUri(), authenticator).steady(false);
     Instant now = Instant.now();
     String bearer = issuer.mint(switch (token) {
