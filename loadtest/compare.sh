@@ -53,7 +53,7 @@
 #   OPEN_RATE [auto]  OPEN_DURATION [30s]  OPEN_WARMUP [5s]  OPEN_ROUNDS [3]  OPEN_JVM_WARMUP [20s]  OPEN_CONNECTIONS [50]
 #   PROXY_CPUS [0]  LOAD_CPUS [1]  JVM_OPTIONS [as in the chart's default pod, below]  TARGETS [all six]
 #   STEAL_MAX [5]  STEAL_REPEATS [2]  (a measured run during which the hypervisor took more than STEAL_MAX % of the
-#   proxy core is run again, at most STEAL_REPEATS times; the repeated one stays in the runs, marked `-stolen`)
+#   proxy core or of the load core is run again, at most STEAL_REPEATS times; the repeated one stays in the runs, marked `-stolen`)
 #   NOTE [free text put in the results]
 #   JAR [gateway/target/mfa-gateway.jar]  SCG_JAR [loadtest/scg/target/scg-bench.jar]  RESULTS_DIR [loadtest/results]
 set -Eeuo pipefail
@@ -333,14 +333,15 @@ jvm_side_cpu() { # jvm_side_cpu PID: "JIT GC" — CPU seconds so far of the JVM'
     $1 ~ /Compiler/ { jit += $2 } $1 ~ /^(GC |G1 |VM Thread|VM Periodic)/ { gc += $2 }
     END { printf "%.2f %.2f", jit / hz, gc / hz }'
 }
-steal_ticks() { # the hypervisor's steal time so far on the proxy core (all cores when not pinned to one), in ticks
+steal_ticks() { # steal_ticks CPUS: the hypervisor's steal time so far on core CPUS (all cores unless one), in ticks
   local line=cpu
-  [[ ! "$PROXY_CPUS" =~ ^[0-9]+$ ]] || line=cpu$PROXY_CPUS
+  [[ ! "$1" =~ ^[0-9]+$ ]] || line=cpu$1
   awk -v line="$line" '$1 == line { print $9 }' /proc/stat
 }
-steal_pct() { # steal_pct BEFORE AFTER SECONDS: the share of the proxy core's time the hypervisor took, in %
+steal_pct() { # steal_pct CPUS BEFORE AFTER SECONDS: the share of core CPUS' time the hypervisor took, in %
   local cores=1
-  [[ "$PROXY_CPUS" =~ ^[0-9]+$ ]] || cores=$(nproc)
+  [[ "$1" =~ ^[0-9]+$ ]] || cores=$(nproc)
+  shift
   awk -v a="$1" -v b="$2" -v s="$3" -v hz="$(getconf CLK_TCK)" -v cores="$cores" \
     'BEGIN { printf "%.1f", (s > 0 ? (b - a) * 100 / (s * hz * cores) : 0) }'
 }
@@ -353,12 +354,12 @@ field() { # field KEY LINE: the value of KEY=value in LINE
   awk -v key="$1" '{ for (i = 1; i <= NF; i++) if (index($i, key "=") == 1) print substr($i, length(key) + 2) }' <<<"$2"
 }
 RUNS=$WORK/runs.tsv
-printf 'phase\tmix\ttarget\tseconds\trequests\trequests_per_s\tp50_ms\tp99_ms\tp999_ms\tcpu_us_per_request\tnginx_cpu_us_per_request\tnew_upstream_connections\tsocket_errors\tnon_2xx\tjit_cpu_us_per_request\tgc_vm_cpu_us_per_request\tproxy_core_steal_pct\n' >"$RUNS"
-record_run() { # record_run PHASE MIX TARGET SECONDS REQUESTS P50_US P99_US P999_US CPU_S NGINX_CPU_S ACCEPTS ERRORS NON_2XX JIT_US GC_US STEAL_PCT
+printf 'phase\tmix\ttarget\tseconds\trequests\trequests_per_s\tp50_ms\tp99_ms\tp999_ms\tcpu_us_per_request\tnginx_cpu_us_per_request\tnew_upstream_connections\tsocket_errors\tnon_2xx\tjit_cpu_us_per_request\tgc_vm_cpu_us_per_request\tproxy_core_steal_pct\tload_core_steal_pct\n' >"$RUNS"
+record_run() { # record_run PHASE MIX TARGET SECONDS REQUESTS P50_US P99_US P999_US CPU_S NGINX_CPU_S ACCEPTS ERRORS NON_2XX JIT_US GC_US STEAL_PCT LOAD_STEAL_PCT
   awk -v OFS='\t' -v phase="$1" -v mix="$2" -v target="$3" -v s="$4" -v n="$5" -v p50="$6" -v p99="$7" -v p999="$8" \
-      -v cpu="$9" -v ncpu="${10}" -v accepts="${11}" -v errors="${12}" -v non2xx="${13}" -v jit="${14}" -v gc="${15}" -v steal="${16}" 'BEGIN {
-    printf "%s\t%s\t%s\t%.2f\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%d\t%d\t%d\t%s\t%s\t%s\n", phase, mix, target, s, n, n / s,
-      p50 / 1000, p99 / 1000, p999 / 1000, cpu * 1e6 / n, ncpu * 1e6 / n, accepts, errors, non2xx, jit, gc, steal }' >>"$RUNS"
+      -v cpu="$9" -v ncpu="${10}" -v accepts="${11}" -v errors="${12}" -v non2xx="${13}" -v jit="${14}" -v gc="${15}" -v steal="${16}" -v load_steal="${17}" 'BEGIN {
+    printf "%s\t%s\t%s\t%.2f\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", phase, mix, target, s, n, n / s,
+      p50 / 1000, p99 / 1000, p999 / 1000, cpu * 1e6 / n, ncpu * 1e6 / n, accepts, errors, non2xx, jit, gc, steal, load_steal }' >>"$RUNS"
   tail -1 "$RUNS" | awk -F'\t' '{ printf "%-8s %-7s %-20s %9s req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms  %7s us/req\n", $1, $2, $3, $6, $7, $8, $9, $10 }'
 }
 check_statuses() { # check_statuses TARGET RUN NON_2XX REQUESTS: more than 1 in 1,000 not 2xx is no measurement
@@ -382,7 +383,8 @@ start_measuring() { # start_measuring TARGET: every other proxy paused, then the
   local pid=${PID_OF[$1]}
   pause_others "$1"
   BEFORE_SIDE=$(jvm_side_cpu "$pid")
-  BEFORE_STEAL=$(steal_ticks)
+  BEFORE_STEAL=$(steal_ticks "$PROXY_CPUS")
+  BEFORE_LOAD_STEAL=$(steal_ticks "$LOAD_CPUS")
   BEFORE_CPU=$(cpu_seconds "$pid")
   BEFORE_NGINX_CPU=$(cpu_seconds "$NGINX_WORKER_PID")
   BEFORE_ACCEPTS=$(nginx_accepts)
@@ -398,7 +400,8 @@ finish_measuring() { # finish_measuring PHASE MIX TARGET SECONDS REQUESTS ANSWER
     "$(($(nginx_accepts) - BEFORE_ACCEPTS - 1))" "${10}" "${11}" \
     "$(jvm_side "$3" "${BEFORE_SIDE% *}" "${side_after% *}" "$6")" \
     "$(jvm_side "$3" "${BEFORE_SIDE#* }" "${side_after#* }" "$6")" \
-    "$(steal_pct "$BEFORE_STEAL" "$(steal_ticks)" "${12}")"
+    "$(steal_pct "$PROXY_CPUS" "$BEFORE_STEAL" "$(steal_ticks "$PROXY_CPUS")" "${12}")" \
+    "$(steal_pct "$LOAD_CPUS" "$BEFORE_LOAD_STEAL" "$(steal_ticks "$LOAD_CPUS")" "${12}")"
 }
 jvm_side() { # jvm_side TARGET BEFORE AFTER REQUESTS: per_request_us for a JVM target, "-" for the others
   if [[ "$JVM_TARGETS" == *" $1 "* ]]; then per_request_us "$2" "$3" "$4"; else echo -; fi
@@ -439,17 +442,17 @@ run_open() { # run_open PHASE TARGET RATE: PHASE is warmup (not recorded) or ope
     "$(field errors "$line")" "$(field non2xx "$line")" "$(($(seconds_of "$warmup") + $(seconds_of "$duration")))"
 }
 unless_stolen() { # unless_stolen RUN PHASE ARGS...: RUN, repeated while the hypervisor took more than STEAL_MAX % of
-  # the proxy core (at most STEAL_REPEATS times; the last one counts whatever its steal). A repeated run stays in the
+  # the proxy core or of the load core (nginx, the injector) (at most STEAL_REPEATS times; the last one counts whatever its steal). A repeated run stays in the
   # runs as PHASE-stolen and is left out of the table: a run that lost its core for part of the time measures the
   # neighbours, and would be compared with a target measured in a quiet moment of the same round.
   local repeat steal target
   for repeat in $(seq 0 "$STEAL_REPEATS"); do
     "$@"
-    read -r target steal < <(tail -1 "$RUNS" | awk -F'\t' '{ print $3, $17 }')
+    read -r target steal < <(tail -1 "$RUNS" | awk -F'\t' '{ print $3, ($17 > $18 ? $17 : $18) }')
     awk -v s="$steal" -v max="$STEAL_MAX" 'BEGIN { exit !(s > max) }' && [ "$repeat" -lt "$STEAL_REPEATS" ] || return 0
     sed -i "\$ s/^$2\t/$2-stolen\t/" "$RUNS"
     [ "$1" != run_open ] || sed -i '$ s/^\([^ ]* [^ ]*\)/\1-stolen/' "$WORK/open-lines"
-    echo "compare: $target ($2) lost ${steal}% of the proxy core to the hypervisor (over ${STEAL_MAX}%): run again" >&2
+    echo "compare: $target ($2) lost ${steal}% of the proxy or the load core to the hypervisor (over ${STEAL_MAX}%): run again" >&2
   done
 }
 rotated() { # rotated N WORDS...: WORDS starting at the Nth (mod count)
@@ -648,9 +651,9 @@ SUMMARY=$WORK/summary.txt
   echo "checked first (HTTP status; valid and other-app-only must pass with nginx's body, every other case must be refused without reaching nginx):"
   cat "$CHECKS"
   echo
-  echo "runs (CPU = the proxy process, all threads, and of it the JIT compiler threads and the GC and VM threads; nginx-direct: nginx's worker; steal = the share of the proxy core's time the hypervisor gave elsewhere during the run; a run over ${STEAL_MAX}% was run again, at most ${STEAL_REPEATS} times, and the one repeated is marked -stolen and left out of the table):"
+  echo "runs (CPU = the proxy process, all threads, and of it the JIT compiler threads and the GC and VM threads; nginx-direct: nginx's worker; steal = the share of the proxy core's time the hypervisor gave elsewhere during the run, then the load core's; a run over ${STEAL_MAX}% was run again, at most ${STEAL_REPEATS} times, and the one repeated is marked -stolen and left out of the table):"
   awk -F'\t' 'NR > 1 { printf "%-6s %-7s %-20s %9s req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms  %7s us/req%s  nginx %5s us/req  %3s new upstream conn.  steal %s%%%s%s\n",
-                       $1, $2, $3, $6, $7, $8, $9, $10, ($15 == "-" ? "" : sprintf(" (JIT %s, GC+VM %s)", $15, $16)), $11, $12, $17, ($13 > 0 ? "  socket errors " $13 : ""), ($14 > 0 ? "  non-2xx " $14 : "") }' "$RUNS"
+                       $1, $2, $3, $6, $7, $8, $9, $10, ($15 == "-" ? "" : sprintf(" (JIT %s, GC+VM %s)", $15, $16)), $11, $12, $17 "%, load core " $18, ($13 > 0 ? "  socket errors " $13 : ""), ($14 > 0 ? "  non-2xx " $14 : "") }' "$RUNS"
   echo
   echo "open-model pass: the injector's own lateness (request handed to its event loop vs. due: its error, inside every"
   echo "latency above) and the wait for a free one of its $OPEN_CONNECTIONS connections (the target's backlog):"

@@ -44,7 +44,6 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
 
   private final HttpDecoderConfig config;
   private final Duration headerTimeout;
-  private final long headerTimeoutNanos;
   private boolean awaitingHead = true;
   private boolean discarding;
   private Scan scan = Scan.BEFORE_REQUEST_LINE;
@@ -56,7 +55,6 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
     super(config);
     this.config = config;
     this.headerTimeout = headerTimeout;
-    this.headerTimeoutNanos = headerTimeout.toNanos();
   }
 
   @Override
@@ -155,7 +153,7 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
 
   private void armDeadline(ChannelHandlerContext ctx) {
     if (deadline == null) {
-      deadline = new Deadline(ctx.executor(), headerTimeoutNanos, unused -> headTimedOut(ctx));
+      deadline = new Deadline(ctx.executor(), headerTimeout.toNanos(), unused -> headTimedOut(ctx));
     }
     if (!deadline.armed()) {
       deadline.start(0);
