@@ -53,7 +53,8 @@
 #   OPEN_RATE [auto]  OPEN_DURATION [30s]  OPEN_WARMUP [5s]  OPEN_ROUNDS [3]  OPEN_JVM_WARMUP [20s]  OPEN_CONNECTIONS [50]
 #   PROXY_CPUS [0]  LOAD_CPUS [1]  JVM_OPTIONS [as in the chart's default pod, below]  TARGETS [all six]
 #   STEAL_MAX [5]  STEAL_REPEATS [2]  (a measured run during which the hypervisor took more than STEAL_MAX % of the
-#   proxy core or of the load core is run again, at most STEAL_REPEATS times; the repeated one stays in the runs, marked `-stolen`)
+#   proxy core or of the load core is run again, at most STEAL_REPEATS times; the repeated one stays in the runs,
+#   marked `-stolen`)
 #   NOTE [free text put in the results]
 #   JAR [gateway/target/mfa-gateway.jar]  SCG_JAR [loadtest/scg/target/scg-bench.jar]  RESULTS_DIR [loadtest/results]
 set -Eeuo pipefail
@@ -442,9 +443,10 @@ run_open() { # run_open PHASE TARGET RATE: PHASE is warmup (not recorded) or ope
     "$(field errors "$line")" "$(field non2xx "$line")" "$(($(seconds_of "$warmup") + $(seconds_of "$duration")))"
 }
 unless_stolen() { # unless_stolen RUN PHASE ARGS...: RUN, repeated while the hypervisor took more than STEAL_MAX % of
-  # the proxy core or of the load core (nginx, the injector) (at most STEAL_REPEATS times; the last one counts whatever its steal). A repeated run stays in the
-  # runs as PHASE-stolen and is left out of the table: a run that lost its core for part of the time measures the
-  # neighbours, and would be compared with a target measured in a quiet moment of the same round.
+  # the proxy core or of the load core (wrk, the injector, nginx), at most STEAL_REPEATS times; the last try counts
+  # whatever its steal. A repeated run stays in the runs as PHASE-stolen and is left out of the table: a run that lost
+  # its core for part of the time measures the neighbours, and would be compared with a target measured in a quiet
+  # moment of the same round.
   local repeat steal target
   for repeat in $(seq 0 "$STEAL_REPEATS"); do
     "$@"

@@ -590,9 +590,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     process();
   }
 
-  /** See {@link #SHED_AFTER}; only while no request is under way or waiting. */
+  /** See {@link #SHED_AFTER}. */
   private void shedWhatTheLastRequestLeft() {
-    if (phase != Phase.IDLE || !waiting.isEmpty()) {
+    if (!betweenExchanges()) {
       return;
     }
     lastToken.forget();
@@ -600,6 +600,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (decoder != null) {
       decoder.renewIfBetweenRequests(ctx.pipeline());
     }
+  }
+
+  /** No exchange under way and no request waiting. */
+  private boolean betweenExchanges() {
+    return phase == Phase.IDLE && waiting.isEmpty();
   }
 
   /** Whether no request can follow the current one: the client half-closed and no further request head waits. */
@@ -666,7 +671,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       }
     } else if (event instanceof IdleStateEvent) {
       boolean waitingForClient =
-          (phase == Phase.IDLE && waiting.isEmpty())
+          betweenExchanges()
               || ((phase == Phase.FORWARDING || phase == Phase.DISCARDING)
                   && !requestDone && ctx.channel().config().isAutoRead());
       if (waitingForClient) {
@@ -676,13 +681,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       // Requests received before the FIN are still answered (the native transport reports the FIN even while
       // reading is paused); the connection closes after the last of them.
       inputShutdown = true;
-      if (phase == Phase.IDLE && waiting.isEmpty()) {
+      if (betweenExchanges()) {
         close();
       } else if (request != null && !requestArrived() && !(responseStarted && !responseDone)) {
         truncated();
       }
     } else if (event == GatewayContext.Drain.INSTANCE) {
-      if (phase == Phase.IDLE && waiting.isEmpty()) {
+      if (betweenExchanges()) {
         close();
       } else {
         keepAlive = false;

@@ -31,12 +31,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Two token shapes: the compact test token on every connection, and what scripts really send, each connection its
  * own Entra-sized token (about 2.3 KB, {@link TestIssuer#entraSizedUserClaims}), so the gateway also holds 10,000
  * verified tokens in its cache and Netty's decoder has grown its line buffer to the long `Authorization` line on each
- * connection. Issue 11's 256 MiB target is met with the compact token; with Entra-sized ones the gateway is at it, thanks to a connection
- * quiet for {@link FrontendHandler#SHED_AFTER} gives back what its request left (the decoder's scratch buffer, 4 KiB
- * after a 2.3 KB `Authorization` line, and its last token): measured 251, 254 and 262 MiB with that, 305–314 MiB
- * without it (the heap the JVM commits while the connections open, garbage included, is most of the resident set, so
- * what is shed early counts). That case is held to 290 MiB: it fails without the shedding, and leaves room for a
- * machine that is not this one.
+ * connection. Issue 11's 256 MiB target is met with the compact token (213–222 MiB). With Entra-sized ones the gateway
+ * is at it (239–262 MiB in seven runs) because a connection quiet for {@link FrontendHandler#SHED_AFTER} gives back
+ * what its request left: the decoder's scratch buffer (4 KiB after a 2.3 KB `Authorization` line) and its last token.
+ * Without that, 305–314 MiB: the heap the JVM commits while the connections open, garbage included, is most of the
+ * resident set, so what is shed early counts. That case is held to 290 MiB: it fails without the shedding, and leaves
+ * room for a machine that is not this one.
  *
  * <p>With `-Didle-connections.results=DIR` the figures are also written to `DIR/idle-connections-<UTC>.txt`
  * (`loadtest/idle-connections.sh` does that).
