@@ -1,7 +1,9 @@
 package dev.mfagateway.proxy;
 
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -90,8 +92,9 @@ final class Forwarding {
 
   /**
    * The request as the upstream sees it, made from the client's (whose headers it takes over and changes: read what
-   * you need of them first). The body is streamed separately; its framing is kept: chunked stays chunked, a
-   * `Content-Length` stays. `Expect` is not forwarded: the gateway answers `100 Continue` itself.
+   * you need of them first). A request read whole (one without a body) goes whole; otherwise the body is streamed
+   * separately, its framing kept: chunked stays chunked, a `Content-Length` stays. `Expect` is not forwarded: the
+   * gateway answers `100 Continue` itself.
    */
   static HttpRequest upstreamRequest(
       HttpRequest client, String upstreamAuthority, String clientAddress, boolean clientTls, String requestId) {
@@ -116,6 +119,10 @@ final class Forwarding {
     headers.set(HttpHeaderNames.HOST, upstreamAuthority);
     if (chunked) {
       headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    if (client instanceof FullHttpRequest whole) {
+      return new DefaultFullHttpRequest(
+          HttpVersion.HTTP_1_1, client.method(), client.uri(), whole.content(), headers, whole.trailingHeaders());
     }
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, client.method(), client.uri(), headers);
   }

@@ -295,9 +295,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     HttpRequest forwarded =
         Forwarding.upstreamRequest(request, route.upstreamAuthority(), client, gateway.clientTls(), requestId);
     upstreamStarted = System.nanoTime();
-    // Parts of this request that already arrived (a GET's empty last part, say) wait in `waiting`; process() writes
-    // and flushes them next, and the head goes out with that flush instead of one of its own.
-    ChannelFuture written = waiting.isEmpty() ? upstream.writeAndFlush(forwarded) : upstream.write(forwarded);
+    // Parts of this request's body that already arrived wait in `waiting`; process() writes and flushes them next, and
+    // the head goes out with that flush instead of one of its own.
+    ChannelFuture written =
+        requestDone || waiting.isEmpty() ? upstream.writeAndFlush(forwarded) : upstream.write(forwarded);
     if (requestDone) {
       written.addListener(f -> requestSent(forExchange, f));
     } else {
@@ -629,11 +630,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return true;
     }
     for (HttpObject message : waiting) {
+      if (message instanceof HttpRequest) {
+        return false; // the next request (a request without a body is its own last part)
+      }
       if (message instanceof LastHttpContent) {
         return true;
-      }
-      if (message instanceof HttpRequest) {
-        return false;
       }
     }
     return false;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObject;
@@ -16,7 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The obs-fold guard sees folds however the bytes are split, and never looks into bodies. */
+/**
+ * The obs-fold guard sees folds however the bytes are split, and never looks into bodies; a request without a body
+ * comes out as one message.
+ */
 class RequestHeadDecoderTest {
 
   @Test
@@ -48,6 +52,23 @@ class RequestHeadDecoderTest {
     assertThat(out.stream().filter(HttpRequest.class::isInstance).map(m -> ((HttpRequest) m).uri()))
         .containsExactly("/1", "/2");
     assertThat(out.stream().filter(LastHttpContent.class::isInstance)).hasSize(2);
+  }
+
+  @Test
+  void aRequestWithoutABodyIsOneMessageAndABodyStillStreams() {
+    String raw =
+        "GET /1 HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer x\r\n\r\n"
+            + "POST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nbody"
+            + "HEAD /3 HTTP/1.1\r\nHost: a\r\n\r\n";
+    List<HttpObject> out = decode(raw);
+
+    assertThat(out).hasSize(4);
+    assertThat(out.get(0)).isInstanceOf(FullHttpRequest.class);
+    assertThat(((FullHttpRequest) out.get(0)).headers().get("authorization")).isEqualTo("Bearer x");
+    assertThat(out.get(1)).isInstanceOf(HttpRequest.class).isNotInstanceOf(LastHttpContent.class);
+    assertThat(out.get(2)).isInstanceOf(LastHttpContent.class).isNotInstanceOf(HttpRequest.class);
+    assertThat(out.get(3)).isInstanceOf(FullHttpRequest.class);
+    assertThat(out).allMatch(message -> message.decoderResult().isSuccess());
   }
 
   @Test
