@@ -15,6 +15,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpContent;
@@ -29,7 +30,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
@@ -108,6 +108,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private Deadline responseDeadline;
   /** Runs from the end of each exchange: see {@link #SHED_AFTER}. */
   private Deadline shedDeadline;
+  /**
+   * `limits.idle-timeout`: runs from the last read from the client, the end of an exchange, or a part of a streamed
+   * response; the connection closes when it expires while the gateway waits for the client.
+   */
+  private Deadline idleDeadline;
   // What the current exchange records: times from System.nanoTime(), the outcome, body bytes.
   private long headReceived;
   private long upstreamStarted;
@@ -133,6 +138,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
         new Deadline(
             ctx.executor(), gateway.config().upstream().responseTimeout().toNanos(), this::responseTimedOut);
     this.shedDeadline = new Deadline(ctx.executor(), SHED_AFTER.toNanos(), unused -> shedWhatTheLastRequestLeft());
+    this.idleDeadline =
+        new Deadline(ctx.executor(), gateway.config().limits().idleTimeout().toNanos(), unused -> idleTimedOut());
+    idleDeadline.start(0);
   }
 
   @Override
@@ -140,6 +148,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (!(msg instanceof HttpObject message) || phase == Phase.CLOSED) {
       ReferenceCountUtil.release(msg);
       return;
+    }
+    if (!(message instanceof FullHttpRequest)) {
+      idleDeadline.start(exchange); // a whole request: the wait for the client starts again once it is answered
     }
     if (phase == Phase.DECIDING && !requestDone && message instanceof HttpContent part
         && part.decoderResult().isFailure()) {
@@ -435,6 +446,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       part = withHeldHead(part);
     }
     if (!(part instanceof LastHttpContent)) {
+      idleDeadline.start(exchange);
       ctx.writeAndFlush(part);
       if (!ctx.channel().isWritable()) {
         upstream.config().setAutoRead(false);
@@ -588,6 +600,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     }
     phase = Phase.IDLE;
     shedDeadline.start(exchange);
+    idleDeadline.start(exchange);
     process();
   }
 
@@ -600,6 +613,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     RequestHeadDecoder decoder = ctx.pipeline().get(RequestHeadDecoder.class);
     if (decoder != null) {
       decoder.renewIfBetweenRequests(ctx.pipeline());
+    }
+  }
+
+  private void idleTimedOut() {
+    boolean waitingForClient =
+        betweenExchanges()
+            || ((phase == Phase.FORWARDING || phase == Phase.DISCARDING)
+                && !requestDone && ctx.channel().config().isAutoRead());
+    if (waitingForClient) {
+      close();
+    } else if (phase != Phase.CLOSED) {
+      idleDeadline.start(exchange);
     }
   }
 
@@ -670,14 +695,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       } else {
         headTimedOut = true;
       }
-    } else if (event instanceof IdleStateEvent) {
-      boolean waitingForClient =
-          betweenExchanges()
-              || ((phase == Phase.FORWARDING || phase == Phase.DISCARDING)
-                  && !requestDone && ctx.channel().config().isAutoRead());
-      if (waitingForClient) {
-        close();
-      }
     } else if (event instanceof ChannelInputShutdownEvent) {
       // Requests received before the FIN are still answered (the native transport reports the FIN even while
       // reading is paused); the connection closes after the last of them.
@@ -718,6 +735,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     releaseWaiting();
     responseDeadline.cancel();
     shedDeadline.cancel();
+    idleDeadline.cancel();
   }
 
   @Override

@@ -20,7 +20,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -151,10 +150,12 @@ public final class GatewayServer implements AutoCloseable {
     metrics.transport(Transport.name());
   }
 
-  /** The HTTP front end of a client connection, after TLS: idle timeout, decoder, encoder, {@link FrontendHandler}. */
+  /**
+   * The HTTP front end of a client connection, after TLS: decoder, encoder, {@link FrontendHandler} (which keeps the
+   * idle timeout).
+   */
   static void addFrontEnd(ChannelPipeline pipeline, GatewayContext context) {
     Limits limits = context.config().limits();
-    pipeline.addLast(new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
     pipeline.addLast(
         new RequestHeadDecoder(
             new HttpDecoderConfig()

@@ -3,24 +3,49 @@ package dev.mfagateway.proxy;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.time.Duration;
 
 /**
- * The last handler of an upstream connection: passes events to the exchange it currently serves. A connection idle in
- * the pool that receives anything, or that stays unused for `pool.idle-timeout`, is closed.
+ * The last handler of an upstream connection: passes events to the exchange it currently serves, and tells it when
+ * nothing was read for `upstream.idle-timeout`. A connection idle in the pool that receives anything, or that stays
+ * unused for `pool.idle-timeout`, is closed.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+  private final Duration silenceTimeout;
+  private final Duration unusedTimeout;
   private UpstreamListener listener;
+  private Deadline silence;
+  private Deadline unused;
+
+  UpstreamHandler(Duration silenceTimeout, Duration unusedTimeout) {
+    this.silenceTimeout = silenceTimeout;
+    this.unusedTimeout = unusedTimeout;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    silence = new Deadline(ctx.executor(), silenceTimeout.toNanos(), token -> silent());
+    unused = new Deadline(ctx.executor(), unusedTimeout.toNanos(), token -> ctx.close());
+    silence.start(0);
+  }
 
   void attach(UpstreamListener exchange) {
     listener = exchange;
+    unused.stop();
   }
 
   void detach() {
     listener = null;
+    unused.start(0);
+  }
+
+  private void silent() {
+    if (listener != null) {
+      listener.upstreamIdle();
+    }
+    silence.start(0);
   }
 
   @Override
@@ -35,6 +60,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    silence.start(0);
     if (listener != null) {
       listener.upstreamReadComplete();
     }
@@ -51,6 +77,8 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    silence.cancel();
+    unused.cancel();
     if (listener != null) {
       listener.upstreamFailed(new IOException("upstream closed the connection"));
     }
@@ -62,18 +90,5 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
       listener.upstreamFailed(cause);
     }
     ctx.close();
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof IdleStateEvent idle) {
-      if (listener == null && idle.state() == IdleState.ALL_IDLE) {
-        ctx.close();
-      } else if (listener != null && idle.state() == IdleState.READER_IDLE) {
-        listener.upstreamIdle();
-      }
-    } else {
-      ctx.fireUserEventTriggered(event);
-    }
   }
 }

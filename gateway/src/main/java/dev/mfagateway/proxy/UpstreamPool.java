@@ -16,7 +16,6 @@ import io.netty.channel.pool.FixedChannelPool;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
@@ -25,7 +24,6 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
@@ -147,11 +145,8 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
               requestServerName(ssl.engine(), host);
               pipeline.addLast(ssl);
             }
-            pipeline.addLast(
-                new IdleStateHandler(
-                    config.idleTimeout().toNanos(), 0, config.poolIdleTimeout().toNanos(), TimeUnit.NANOSECONDS));
             pipeline.addLast(newCodec());
-            pipeline.addLast(new UpstreamHandler());
+            pipeline.addLast(new UpstreamHandler(config.idleTimeout(), config.poolIdleTimeout()));
           }
         };
     return new FixedChannelPool(

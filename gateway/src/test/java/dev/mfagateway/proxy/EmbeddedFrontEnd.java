@@ -263,7 +263,7 @@ public final class EmbeddedFrontEnd {
           standIn.lastWriteAt = ++step;
           promise.setSuccess();
         }
-      }, UpstreamPool.newCodec(), new UpstreamHandler());
+      }, UpstreamPool.newCodec(), new UpstreamHandler(Duration.ofMinutes(1), Duration.ofMinutes(1)));
       standIns.add(standIn);
       return loop.newSucceededFuture(standIn.channel);
     }

@@ -9,6 +9,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.Future;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * One keep-alive client connection through the gateway's real front end ({@link GatewayServer#addFrontEnd}) and one
@@ -19,7 +20,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class SteadyConnection implements UpstreamConnections {
   private final EmbeddedChannel client;
-  private final EmbeddedChannel upstream = new EmbeddedChannel(UpstreamPool.newCodec(), new UpstreamHandler());
+  private final EmbeddedChannel upstream = new EmbeddedChannel(UpstreamPool.newCodec(), new UpstreamHandler(Duration.ofMinutes(1), Duration.ofMinutes(1)));
   /** The last exchange's bytes as text, when recording; null otherwise. */
   private final StringBuilder forwarded;
   private final StringBuilder answered;
