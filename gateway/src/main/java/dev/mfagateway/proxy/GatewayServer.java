@@ -159,6 +159,7 @@ public final class GatewayServer implements AutoCloseable {
     pipeline.addLast(
         new RequestHeadDecoder(
             new HttpDecoderConfig()
+                .setHeadersFactory(Forwarding.HEADERS)
                 .setMaxInitialLineLength(limits.maxInitialLine())
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(MAX_CHUNK),

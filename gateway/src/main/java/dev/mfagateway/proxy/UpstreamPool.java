@@ -21,6 +21,7 @@ import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -149,22 +150,51 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
             pipeline.addLast(new UpstreamHandler(config.idleTimeout(), config.poolIdleTimeout()));
           }
         };
-    return new FixedChannelPool(
-        bootstrap,
-        handler,
-        ChannelHealthChecker.ACTIVE,
-        FixedChannelPool.AcquireTimeoutAction.FAIL,
-        connectMillis,
-        perLoopMax,
-        maxPendingAcquires,
-        true,
-        true);
+    return new LoopPool(key.loop(), bootstrap, handler, connectMillis, perLoopMax, maxPendingAcquires);
+  }
+
+  /**
+   * Netty's bounded pool with its queue of waiting acquires, keeping its idle connections in a plain deque instead of
+   * a concurrent one: the pool lives on one event loop, that of its connections, where they are taken and given back,
+   * and the concurrent deque cost more than the rest of taking a connection. Only Netty's close() reads the deque
+   * from elsewhere (its global executor, at shutdown): it reads it through the event loop.
+   */
+  private static final class LoopPool extends FixedChannelPool {
+    private final EventLoop loop;
+    private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+
+    LoopPool(
+        EventLoop loop,
+        Bootstrap bootstrap,
+        AbstractChannelPoolHandler handler,
+        long acquireTimeoutMillis,
+        int maxConnections,
+        int maxPendingAcquires) {
+      super(
+          bootstrap, handler, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL,
+          acquireTimeoutMillis, maxConnections, maxPendingAcquires, true, true);
+      this.loop = loop;
+    }
+
+    @Override
+    protected Channel pollChannel() {
+      if (loop.inEventLoop()) {
+        return idle.pollLast();
+      }
+      return loop.isShuttingDown() ? null : loop.submit(idle::pollLast).syncUninterruptibly().getNow();
+    }
+
+    @Override
+    protected boolean offerChannel(Channel channel) {
+      return idle.offerLast(channel);
+    }
   }
 
   /** The HTTP codec of an upstream connection: requests out, responses in (up to the response limits). */
   static UpstreamCodec newCodec() {
     return new UpstreamCodec(
         new HttpDecoderConfig()
+            .setHeadersFactory(Forwarding.HEADERS)
             .setMaxInitialLineLength(MAX_RESPONSE_LINE)
             .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
             .setMaxChunkSize(MAX_CHUNK));

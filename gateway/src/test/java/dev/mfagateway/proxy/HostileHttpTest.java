@@ -62,6 +62,8 @@ class HostileHttpTest {
             "POST / HTTP/1.1\r\nHost: gw\r\n" + AUTH + "Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc", 400),
         row("Content-Length +3", "POST / HTTP/1.1\r\nHost: gw\r\n" + AUTH + "Content-Length: +3\r\n\r\nabc", 400),
         row("Content-Length 0x3", "POST / HTTP/1.1\r\nHost: gw\r\n" + AUTH + "Content-Length: 0x3\r\n\r\nabc", 400),
+        row("separator in a header name",
+            "GET / HTTP/1.1\r\nHost: gw\r\n" + AUTH + "X-Forwarded(For): 1\r\n\r\n", 400),
         row("header without colon", "GET / HTTP/1.1\r\nHost: gw\r\n" + AUTH + "NoColonHere\r\n\r\n", 400),
         row("bare LF line endings", "GET / HTTP/1.1\nHost: gw\n" + AUTH.replace("\r\n", "\n") + "\n", 400),
         row("NUL in a header value", "GET / HTTP/1.1\r\nHost: gw\r\n" + AUTH + "X-A: a\0b\r\n\r\n", 400),
