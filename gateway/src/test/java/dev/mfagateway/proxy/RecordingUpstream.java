@@ -51,6 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /hang…}: never answers;
  *   <li>{@code /break}: announces 1 000 000 bytes, sends 1000, closes;
  *   <li>{@code /stall}: announces 1 000 000 bytes, sends 1000, then stays silent;
+ *   <li>{@code /drip/N}: N parts of 10 bytes ("drip-drip-"), one every 100 ms, with Content-Length;
  *   <li>{@code /download/N}: N bytes of seeded random data with Content-Length, written as the client can take them;
  *   <li>{@code /gate}: answers once {@link #gate} completes;
  *   <li>{@code /head-then-gate}: sends its head at once and its 8-byte body ("released") once {@link #gate} completes;
@@ -62,6 +63,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class RecordingUpstream implements AutoCloseable {
   static final long DOWNLOAD_SEED = 42;
   private static final int CHUNK = 16 * 1024;
+  private static final String DRIP = "drip-drip-";
 
   record Recorded(String method, String uri, HttpHeaders headers, long bodyBytes, String sha256, int connection) {}
 
@@ -191,6 +193,14 @@ final class RecordingUpstream implements AutoCloseable {
         }
         return;
       }
+      if (uri.startsWith("/drip/")) {
+        int parts = Integer.parseInt(uri.substring("/drip/".length()));
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, parts * DRIP.length());
+        ctx.writeAndFlush(head);
+        drip(ctx, parts);
+        return;
+      }
       if (uri.startsWith("/download/")) {
         downloadLeft = Long.parseLong(uri.substring("/download/".length()));
         downloadData = new Random(DOWNLOAD_SEED);
@@ -225,6 +235,18 @@ final class RecordingUpstream implements AutoCloseable {
         response.headers().set(HttpHeaderNames.CONNECTION, "content-length");
       }
       ctx.writeAndFlush(response);
+    }
+
+    private void drip(ChannelHandlerContext ctx, int left) {
+      ctx.executor().schedule(() -> {
+        ByteBuf part = Unpooled.copiedBuffer(DRIP, StandardCharsets.US_ASCII);
+        if (left == 1) {
+          ctx.writeAndFlush(new DefaultLastHttpContent(part));
+        } else {
+          ctx.writeAndFlush(new DefaultHttpContent(part));
+          drip(ctx, left - 1);
+        }
+      }, 100, TimeUnit.MILLISECONDS);
     }
 
     private void streamDownload(ChannelHandlerContext ctx) {

@@ -13,7 +13,10 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The keep-alive pool: its bound, idle eviction, and the upstream idle timeout in the middle of a body. */
+/**
+ * The keep-alive pool: its bound, idle eviction, and the upstream idle timeout in the middle of a body (silence beyond
+ * it ends the exchange, a body that keeps coming does not).
+ */
 class UpstreamPoolTest {
 
   @Test
@@ -72,6 +75,19 @@ class UpstreamPoolTest {
       assertThat(response.bodyText()).isEqualTo(ForwardingTest.sha256("0123456789"));
     } finally {
       later.shutdownNow();
+    }
+  }
+
+  @Test
+  void aResponseTrickledWithinTheUpstreamIdleTimeoutIsNotCutOff() throws Exception {
+    TestConfig config = new TestConfig();
+    config.upstreamIdleTimeout = Duration.ofMillis(300);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient client = gateway.client()) {
+      RawClient.Response response = client.send(get("/drip/8")).read(); // 800 ms, a part every 100 ms
+
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.bodyText()).isEqualTo("drip-drip-".repeat(8));
     }
   }
 
