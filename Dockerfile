@@ -45,8 +45,10 @@ RUN groupadd --gid 10001 mfa-gateway \
  && useradd --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin mfa-gateway
 WORKDIR /opt/mfa-gateway
 # Heap share of the container's memory limit, overridable at run time (the chart sets it from jvm.maxRamPercentage);
-# the rest is left to Netty's direct buffers, metaspace and threads.
-ENV JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=50"
+# the rest is left to Netty's direct buffers, metaspace and threads. The young generation starts at 24 MiB
+# (jvm.newSize): in a small container the JVM's own choice (Serial, 3 MiB at 512 MiB, never grown under load) made it
+# collect every 30 ms at full load.
+ENV JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=50 -XX:NewSize=24m"
 USER 10001:10001
 EXPOSE 8080 9090
 ENTRYPOINT ["java", "-Djava.io.tmpdir=/tmp", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/mfa-gateway/mfa-gateway.jar"]

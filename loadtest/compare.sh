@@ -80,9 +80,10 @@ PROXY_CPUS=${PROXY_CPUS-0}
 LOAD_CPUS=${LOAD_CPUS-1}
 # The JVM targets run as the Helm chart's default pod runs the gateway: a 512 MiB memory limit the JVM sees
 # (-XX:MaxRAM), half of it for the heap (-XX:MaxRAMPercentage=50, the Dockerfile's and values.yaml's default), and the
-# collector the JVM picks by itself in such a pod (Serial: under 1792 MiB it does not count the machine as a server);
-# the same options as IdleConnectionsMemoryTest.POD_JVM.
-JVM_OPTIONS=${JVM_OPTIONS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=50 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}
+# collector the JVM picks by itself in such a pod (Serial: under 1792 MiB it does not count the machine as a server),
+# with the young generation the image and chart start it at (-XX:NewSize=24m, jvm.newSize); the same options as
+# IdleConnectionsMemoryTest.POD_JVM.
+JVM_OPTIONS=${JVM_OPTIONS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=50 -XX:+UseSerialGC -XX:NewSize=24m -XX:+ExitOnOutOfMemoryError}
 ALL_TARGETS="nginx-direct haproxy-pass haproxy-jwt scg mfa-gateway mfa-gateway-nocache"
 TARGETS=${TARGETS:-$ALL_TARGETS}
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/loadtest/results}

@@ -141,7 +141,7 @@ class HelmChartTest {
       assertThat(gateway.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/tmp"));
       assertThat(gateway.getEnv()).anySatisfy(e -> {
         assertThat(e.getName()).isEqualTo("JDK_JAVA_OPTIONS");
-        assertThat(e.getValue()).startsWith("-XX:MaxRAMPercentage=50");
+        assertThat(e.getValue()).startsWith("-XX:MaxRAMPercentage=50 -XX:NewSize=24m");
       });
       assertThat(pod.getTopologySpreadConstraints()).isNotEmpty().allSatisfy(c -> {
         assertThat(c.getLabelSelector().getMatchLabels())
@@ -404,6 +404,19 @@ class HelmChartTest {
     assertThat(rendered).isEqualTo(file).containsKey("panels");
   }
 
+  @Test
+  void jvmOptionsCarryTheHeapShareTheYoungGenerationAndTheExtras() {
+    assertThat(jvmOptions(render(UnaryOperator.identity()))).isEqualTo("-XX:MaxRAMPercentage=50 -XX:NewSize=24m");
+    assertThat(jvmOptions(render(t -> t.set("jvm.newSize", "64m").set("jvm.extraOptions", "-Xss512k"))))
+        .isEqualTo("-XX:MaxRAMPercentage=50 -XX:NewSize=64m -Xss512k");
+    assertThat(jvmOptions(render(t -> t.set("jvm.newSize", "null")))).isEqualTo("-XX:MaxRAMPercentage=50");
+  }
+
+  private static String jvmOptions(List<HasMetadata> manifests) {
+    return the(manifests, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+        .filter(e -> e.getName().equals("JDK_JAVA_OPTIONS")).findFirst().orElseThrow().getValue();
+  }
+
   @ParameterizedTest(name = "{0}: {1}")
   @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
       "wrong-type-values.yaml            | at '/replicaCount': got string, want integer",
@@ -416,6 +429,7 @@ class HelmChartTest {
       "tls-without-secret-values.yaml    | at '/tls/existingSecret': minLength",
       "admin-token-without-value-values.yaml | at '/admin/token/value': minLength",
       "admin-token-two-words-values.yaml | at '/admin/token/value': 'two words' does not match",
+      "bad-new-size-values.yaml          | at '/jvm/newSize': '24 MB' does not match",
   })
   void schemaRefusesBadValues(String valuesFile, String schemaError) throws URISyntaxException {
     Path values = Paths.get(HelmChartTest.class.getResource("/helm/" + valuesFile).toURI());

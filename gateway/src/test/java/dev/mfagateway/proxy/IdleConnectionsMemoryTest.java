@@ -25,8 +25,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Issue 11's memory target: with 10,000 idle keep-alive client connections, each of which made one request, the
  * gateway's resident set stays under 256 MiB. The gateway runs as `serve` in a child JVM sized like the Helm chart's
  * default pod: a 512 MiB memory limit and `-XX:MaxRAMPercentage=50` (the Dockerfile's and chart's default), which the
- * JVM sees through `-XX:MaxRAM=512m` (a 256 MiB heap limit), and the collector the JVM picks by itself in such a
- * container (Serial: it does not count a 2-CPU machine with under 1792 MiB as a server).
+ * JVM sees through `-XX:MaxRAM=512m` (a 256 MiB heap limit), the young generation the image and chart start it at
+ * (`-XX:NewSize=24m`), and the collector the JVM picks by itself in such a container (Serial: it does not count a 2-CPU
+ * machine with under 1792 MiB as a server).
  *
  * <p>Two token shapes: the compact test token on every connection, and what scripts really send, each connection its
  * own Entra-sized token (about 2.3 KB, {@link TestIssuer#entraSizedUserClaims}), so the gateway also holds 10,000
@@ -44,7 +45,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class IdleConnectionsMemoryTest {
   static final int CONNECTIONS = 10_000;
   /** What the pod's JVM is given and picks by itself (see the class comment). */
-  static final List<String> POD_JVM = List.of("-XX:MaxRAM=512m", "-XX:MaxRAMPercentage=50", "-XX:+UseSerialGC",
+  static final List<String> POD_JVM = List.of("-XX:MaxRAM=512m", "-XX:MaxRAMPercentage=50", "-XX:+UseSerialGC", "-XX:NewSize=24m",
       "-XX:+ExitOnOutOfMemoryError");
 
   enum Tokens {
