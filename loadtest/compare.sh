@@ -327,12 +327,13 @@ cat "$CHECKS"
 cpu_seconds() { # user + system CPU time of PID so far
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
 }
-jvm_side_cpu() { # jvm_side_cpu PID: "JIT GC" — CPU seconds so far of the JVM's compiler threads and of its GC and VM threads
+jvm_side_cpu() { # jvm_side_cpu PID: "JIT GC" — CPU seconds so far of the JVM's compiler threads and of its GC and VM
+  # threads (with the Notification Thread, which runs the listeners of each collection's JMX notification: Micrometer's)
   local task
   for task in /proc/"$1"/task/*; do
     printf '%s\t%s\n' "$(cat "$task/comm" 2>/dev/null)" "$(sed 's/.*) //' "$task/stat" 2>/dev/null | awk '{ print $12 + $13 }')"
   done | awk -F'\t' -v hz="$(getconf CLK_TCK)" '
-    $1 ~ /Compiler/ { jit += $2 } $1 ~ /^(GC |G1 |VM Thread|VM Periodic)/ { gc += $2 }
+    $1 ~ /Compiler/ { jit += $2 } $1 ~ /^(GC |G1 |VM Thread|VM Periodic|Notification)/ { gc += $2 }
     END { printf "%.2f %.2f", jit / hz, gc / hz }'
 }
 steal_ticks() { # steal_ticks CPUS: the hypervisor's steal time so far on core CPUS (all cores unless one), in ticks
