@@ -46,8 +46,8 @@ RUN groupadd --gid 10001 mfa-gateway \
 WORKDIR /opt/mfa-gateway
 # Heap share of the container's memory limit, overridable at run time (the chart sets it from jvm.maxRamPercentage);
 # the rest is left to Netty's direct buffers, metaspace and threads. The young generation starts at 24 MiB
-# (jvm.newSize): in a small container the JVM's own choice (Serial, 3 MiB at 512 MiB, never grown under load) made it
-# collect every 30 ms at full load.
+# (jvm.newSize): in a small container the JVM's own choice (Serial, a young generation of a few MiB, grown only after a
+# full collection) made it collect every 30 ms at full load.
 ENV JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=50 -XX:NewSize=24m"
 USER 10001:10001
 EXPOSE 8080 9090
