@@ -7,9 +7,10 @@
 # It runs gateway/src/test/java/dev/mfagateway/proxy/IdleConnectionsMemoryTest, which starts the gateway as `serve` in
 # a child JVM sized like the Helm chart's default pod (512 MiB memory limit, -XX:MaxRAMPercentage=50 and
 # -XX:NewSize=24m as in the Dockerfile and values.yaml; the JVM is told the limit with -XX:MaxRAM=512m and gets the
-# collector it picks itself in such a container, Serial), opens the connections from the test JVM, and reads VmRSS from /proc/PID/status before and
-# with them. The figures go to loadtest/results/idle-connections-<UTC timestamp>[-entra-sized].txt; the test fails at
-# 256 MiB (one compact token) or 290 MiB (10,000 Entra-sized tokens: a bound against regressions, not the target).
+# collector it picks itself in such a container, Serial), opens the connections from the test JVM, and reads VmRSS
+# from /proc/PID/status before and with them. The figures go to
+# loadtest/results/idle-connections-<UTC timestamp>[-entra-sized].txt; the test fails at 256 MiB (one compact token)
+# or 290 MiB (10,000 Entra-sized tokens: a bound against regressions, not the target).
 # The same test runs in `./mvnw -B verify` (without writing the file).
 set -euo pipefail
 cd "$(dirname "$0")/.."

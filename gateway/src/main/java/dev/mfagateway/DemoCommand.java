@@ -35,8 +35,8 @@ final class DemoCommand {
       System.exit(Main.USAGE);
     }
     // The JDK's HTTP server (the demo's issuer and stand-in upstream) writes a response's head and body apart; with
-    // Nagle's algorithm on, the body waited for the gateway's delayed ACK: 44 ms per request on a kept-alive connection.
-    // Read once, when the first such server starts.
+    // Nagle's algorithm on, the body waited for the gateway's delayed ACK: 44 ms per request on a kept-alive
+    // connection. Read once, when the first such server starts.
     System.setProperty("sun.net.httpserver.nodelay", "true");
     CountDownLatch stop = new CountDownLatch(1);
     SignalHandlers.onTermination(stop::countDown);

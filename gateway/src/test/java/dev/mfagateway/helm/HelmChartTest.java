@@ -16,6 +16,7 @@ import dev.mfagateway.config.LoggingConfig;
 import dev.mfagateway.config.Mode;
 import dev.mfagateway.config.RouteConfig;
 import dev.mfagateway.config.SignatureMode;
+import dev.mfagateway.testing.ImageJvmOptions;
 import dev.mfagateway.testing.TestPki;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -141,7 +142,7 @@ class HelmChartTest {
       assertThat(gateway.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/tmp"));
       assertThat(gateway.getEnv()).anySatisfy(e -> {
         assertThat(e.getName()).isEqualTo("JDK_JAVA_OPTIONS");
-        assertThat(e.getValue()).startsWith("-XX:MaxRAMPercentage=50 -XX:NewSize=24m");
+        assertThat(e.getValue()).startsWith(ImageJvmOptions.line());
       });
       assertThat(pod.getTopologySpreadConstraints()).isNotEmpty().allSatisfy(c -> {
         assertThat(c.getLabelSelector().getMatchLabels())
@@ -406,7 +407,10 @@ class HelmChartTest {
 
   @Test
   void jvmOptionsCarryTheHeapShareTheYoungGenerationAndTheExtras() {
-    assertThat(jvmOptions(render(UnaryOperator.identity()))).isEqualTo("-XX:MaxRAMPercentage=50 -XX:NewSize=24m");
+    assertThat(jvmOptions(render(UnaryOperator.identity())))
+        .isEqualTo("-XX:MaxRAMPercentage=50 -XX:NewSize=24m")
+        .as("the image's defaults, which IdleConnectionsMemoryTest and compare.sh run with")
+        .isEqualTo(ImageJvmOptions.line());
     assertThat(jvmOptions(render(t -> t.set("jvm.newSize", "64m").set("jvm.extraOptions", "-Xss512k"))))
         .isEqualTo("-XX:MaxRAMPercentage=50 -XX:NewSize=64m -Xss512k");
     assertThat(jvmOptions(render(t -> t.set("jvm.newSize", "null")))).isEqualTo("-XX:MaxRAMPercentage=50");
