@@ -53,6 +53,7 @@ final class Forwarding {
    * The header maps the decoders fill, for requests and responses: every name that comes from the wire is validated as
    * Netty validates it, but not the names of the headers the gateway sets itself, which are valid by construction
    * (checking those a character at a time on every request and response was a measurable part of the data path).
+   * Every value is validated as Netty validates it, by {@link HeaderValueCheck}.
    */
   static final HttpHeadersFactory HEADERS =
       DefaultHttpHeadersFactory.headersFactory()
@@ -60,7 +61,8 @@ final class Forwarding {
             if (!setByTheGateway(name)) {
               WIRE_NAMES.validateName(name);
             }
-          });
+          })
+          .withValueValidator(HeaderValueCheck.INSTANCE);
 
   private Forwarding() {}
 
