@@ -7,12 +7,10 @@ import dev.mfagateway.telemetry.RouteMeters;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.channel.pool.AbstractChannelPoolHandler;
-import io.netty.channel.pool.ChannelHealthChecker;
-import io.netty.channel.pool.FixedChannelPool;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -21,7 +19,6 @@ import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,8 +27,8 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
 /**
- * Keep-alive connections to the upstreams. There is one bounded pool per upstream and event loop, so a client
- * connection and the upstream connection serving it share a thread; each holds at most
+ * Keep-alive connections to the upstreams. There is one bounded pool ({@link LoopPool}) per upstream and event loop,
+ * so a client connection and the upstream connection serving it share a thread; each holds at most
  * {@code pool.max-connections / event loops} connections (at least one). An unused connection closes after
  * `pool.idle-timeout`; a connection that broke is closed and never offered again.
  */
@@ -48,7 +45,7 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
   private final int perLoopMax;
   private final int maxPendingAcquires;
   private final GatewayMetrics metrics;
-  private final Map<Key, FixedChannelPool> pools = new ConcurrentHashMap<>();
+  private final Map<Key, LoopPool> pools = new ConcurrentHashMap<>();
 
   UpstreamPool(
       UpstreamConfig config,
@@ -71,8 +68,8 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
    */
   @Override
   public Future<Channel> acquire(URI upstream, EventLoop loop, RouteMeters meters) {
-    FixedChannelPool pool = pools.computeIfAbsent(new Key(upstream, loop), this::newPool);
-    if (pool.acquiredChannelCount() >= perLoopMax) {
+    LoopPool pool = pools.computeIfAbsent(new Key(upstream, loop), this::newPool);
+    if (pool.exhausted()) {
       meters.poolWait();
     }
     return pool.acquire();
@@ -85,7 +82,7 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
   @Override
   public void release(Channel channel, URI upstream) {
     idle(channel);
-    giveBack(channel, upstream);
+    LoopPool.of(channel).release(channel);
   }
 
   /** Detached from its exchange and reading again: how a connection waits for its next exchange. */
@@ -94,31 +91,20 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
     channel.config().setAutoRead(true);
   }
 
-  /** Closes a connection that must not be reused and frees its place in the pool. */
+  /** Closes a connection that must not be reused; its place in the pool is freed once it has closed. */
   @Override
   public void discard(Channel channel, URI upstream) {
     channel.pipeline().get(UpstreamHandler.class).detach();
     channel.close();
-    giveBack(channel, upstream);
-  }
-
-  /** To its pool; once the pools are closed (shutdown), the connection is closed instead. */
-  private void giveBack(Channel channel, URI upstream) {
-    FixedChannelPool pool = pools.get(new Key(upstream, channel.eventLoop()));
-    if (pool == null) {
-      channel.close();
-    } else {
-      pool.release(channel);
-    }
   }
 
   @Override
   public void close() {
-    pools.values().forEach(FixedChannelPool::close);
+    pools.values().forEach(LoopPool::close);
     pools.clear();
   }
 
-  private FixedChannelPool newPool(Key key) {
+  private LoopPool newPool(Key key) {
     URI origin = key.origin();
     boolean https = origin.getScheme().equals("https");
     String host = origin.getHost();
@@ -132,62 +118,25 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMillis))
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-            .remoteAddress(InetSocketAddress.createUnresolved(host, port));
-    AbstractChannelPoolHandler handler =
-        new AbstractChannelPoolHandler() {
-          @Override
-          public void channelCreated(Channel channel) {
-            metrics.connectionOpened(ConnectionSide.UPSTREAM);
-            channel.closeFuture().addListener(closed -> metrics.connectionClosed(ConnectionSide.UPSTREAM));
-            ChannelPipeline pipeline = channel.pipeline();
-            if (https) {
-              SslHandler ssl = tls.newHandler(channel.alloc(), host, port);
-              ssl.setHandshakeTimeoutMillis(connectMillis);
-              requestServerName(ssl.engine(), host);
-              pipeline.addLast(ssl);
-            }
-            pipeline.addLast(newCodec());
-            pipeline.addLast(new UpstreamHandler(config.idleTimeout(), config.poolIdleTimeout()));
-          }
-        };
-    return new LoopPool(key.loop(), bootstrap, handler, connectMillis, perLoopMax, maxPendingAcquires);
-  }
-
-  /**
-   * Netty's bounded pool with its queue of waiting acquires, keeping its idle connections in a plain deque instead of
-   * a concurrent one: the pool lives on one event loop, that of its connections, where they are taken and given back,
-   * and the concurrent deque cost more than the rest of taking a connection. Only Netty's close() reads the deque
-   * from elsewhere (its global executor, at shutdown): it reads it through the event loop.
-   */
-  private static final class LoopPool extends FixedChannelPool {
-    private final EventLoop loop;
-    private final ArrayDeque<Channel> idle = new ArrayDeque<>();
-
-    LoopPool(
-        EventLoop loop,
-        Bootstrap bootstrap,
-        AbstractChannelPoolHandler handler,
-        long acquireTimeoutMillis,
-        int maxConnections,
-        int maxPendingAcquires) {
-      super(
-          bootstrap, handler, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL,
-          acquireTimeoutMillis, maxConnections, maxPendingAcquires, true, true);
-      this.loop = loop;
-    }
-
-    @Override
-    protected Channel pollChannel() {
-      if (loop.inEventLoop()) {
-        return idle.pollLast();
-      }
-      return loop.isShuttingDown() ? null : loop.submit(idle::pollLast).syncUninterruptibly().getNow();
-    }
-
-    @Override
-    protected boolean offerChannel(Channel channel) {
-      return idle.offerLast(channel);
-    }
+            .remoteAddress(InetSocketAddress.createUnresolved(host, port))
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel channel) {
+                    metrics.connectionOpened(ConnectionSide.UPSTREAM);
+                    channel.closeFuture().addListener(closed -> metrics.connectionClosed(ConnectionSide.UPSTREAM));
+                    ChannelPipeline pipeline = channel.pipeline();
+                    if (https) {
+                      SslHandler ssl = tls.newHandler(channel.alloc(), host, port);
+                      ssl.setHandshakeTimeoutMillis(connectMillis);
+                      requestServerName(ssl.engine(), host);
+                      pipeline.addLast(ssl);
+                    }
+                    pipeline.addLast(newCodec());
+                    pipeline.addLast(new UpstreamHandler(config.idleTimeout(), config.poolIdleTimeout()));
+                  }
+                });
+    return new LoopPool(key.loop(), bootstrap, perLoopMax, maxPendingAcquires, config.connectTimeout());
   }
 
   /** The HTTP codec of an upstream connection: requests out, responses in (up to the response limits). */

@@ -21,14 +21,11 @@ class UpstreamPoolTest {
 
   @Test
   void thePoolBoundMakesASecondExchangeWaitForTheConnection() throws Exception {
-    TestConfig config = new TestConfig();
-    config.eventLoopThreads = 1;
-    config.poolMaxConnections = 1;
+    TestConfig config = onePooledConnection();
     try (TestGateway gateway = TestGateway.start(config);
         RawClient first = gateway.client();
         RawClient second = gateway.client()) {
-      first.send(get("/gate"));
-      assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS)).extracting(HttpRequest::uri).isEqualTo("/gate");
+      sendAndAwaitAtTheUpstream(gateway, first, "/gate");
       second.send(get("/queued"));
 
       gateway.upstream.gate.complete(null);
@@ -36,6 +33,46 @@ class UpstreamPoolTest {
       RawClient.Response queued = second.read();
       assertThat(queued.status()).isEqualTo(200);
       assertThat(queued.header("x-upstream-connection")).isEqualTo("1");
+    }
+  }
+
+  @Test
+  void aRequestWaitingForAConnectionLongerThanTheConnectTimeoutIsRefusedAndTheConnectionIsReusedAfter()
+      throws Exception {
+    TestConfig config = onePooledConnection();
+    config.connectTimeout = Duration.ofMillis(300);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient first = gateway.client();
+        RawClient second = gateway.client()) {
+      sendAndAwaitAtTheUpstream(gateway, first, "/gate");
+
+      RawClient.Response waited = second.send(get("/queued")).read();
+
+      assertThat(waited.status()).isEqualTo(502);
+      assertThat(waited.bodyText()).contains("\"reason\":\"upstream_unavailable\"");
+      gateway.upstream.gate.complete(null);
+      assertThat(first.read().bodyText()).isEqualTo("released");
+      RawClient.Response next = second.send(get("/next")).read();
+      assertThat(next.status()).isEqualTo(200);
+      assertThat(next.header("x-upstream-connection")).isEqualTo("1");
+      assertThat(gateway.upstream.requests).extracting(RecordingUpstream.Recorded::uri).doesNotContain("/queued");
+    }
+  }
+
+  @Test
+  void aConnectionThatIsDroppedGivesItsPlaceToTheRequestWaitingForIt() throws Exception {
+    TestConfig config = onePooledConnection();
+    config.responseTimeout = Duration.ofSeconds(1);
+    try (TestGateway gateway = TestGateway.start(config);
+        RawClient first = gateway.client();
+        RawClient second = gateway.client()) {
+      sendAndAwaitAtTheUpstream(gateway, first, "/hang");
+      second.send(get("/queued"));
+
+      assertThat(first.read().status()).isEqualTo(504);
+      RawClient.Response queued = second.read();
+      assertThat(queued.status()).isEqualTo(200);
+      assertThat(queued.header("x-upstream-connection")).isEqualTo("2");
     }
   }
 
@@ -101,5 +138,18 @@ class UpstreamPoolTest {
 
       assertThatThrownBy(client::read).isInstanceOf(EOFException.class).hasMessageContaining("body ended after 1000");
     }
+  }
+
+  /** One event loop holding at most one upstream connection. */
+  private static TestConfig onePooledConnection() {
+    TestConfig config = new TestConfig();
+    config.eventLoopThreads = 1;
+    config.poolMaxConnections = 1;
+    return config;
+  }
+
+  private static void sendAndAwaitAtTheUpstream(TestGateway gateway, RawClient client, String path) throws Exception {
+    client.send(get(path));
+    assertThat(gateway.upstream.heads.poll(10, TimeUnit.SECONDS)).extracting(HttpRequest::uri).isEqualTo(path);
   }
 }
