@@ -125,7 +125,9 @@ final class LoopPool {
           if (!done.isSuccess()) {
             open--;
             promise.tryFailure(done.cause());
-            serveWaiter();
+            // Later, not from here: a connect can fail at once (no file descriptor left), and serving the next waiter
+            // from inside this listener would then recurse once per waiter.
+            loop.execute(this::serveWaiter);
             return;
           }
           channel.closeFuture().addListener(gone -> closed(channel));
