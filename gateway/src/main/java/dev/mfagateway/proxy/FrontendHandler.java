@@ -35,7 +35,6 @@ import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -274,21 +273,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
     long current = exchange;
-    URI target = route.config().upstream();
     gateway
         .upstreams()
-        .acquire(target, ctx.channel().eventLoop(), route.meters())
-        .addListener((Future<Channel> f) -> connected(current, target, f));
+        .acquire(route.config().upstream(), ctx.channel().eventLoop(), route.meters())
+        .addListener((Future<Channel> f) -> connected(current, f));
   }
 
   private boolean awaitsContinue() {
     return !requestDone && expectsContinue;
   }
 
-  private void connected(long forExchange, URI target, Future<Channel> connection) {
+  private void connected(long forExchange, Future<Channel> connection) {
     if (forExchange != exchange || phase != Phase.DECIDING) {
       if (connection.isSuccess()) {
-        gateway.upstreams().release(connection.getNow(), target);
+        gateway.upstreams().release(connection.getNow());
       }
       return;
     }
@@ -456,7 +454,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (upstreamReusable && requestDone) {
       Channel reusable = upstream;
       upstream = null;
-      gateway.upstreams().release(reusable, route.config().upstream());
+      gateway.upstreams().release(reusable);
     } else {
       dropUpstream();
     }
@@ -761,7 +759,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (upstream != null) {
       Channel broken = upstream;
       upstream = null;
-      gateway.upstreams().discard(broken, route.config().upstream());
+      gateway.upstreams().discard(broken);
     }
   }
 

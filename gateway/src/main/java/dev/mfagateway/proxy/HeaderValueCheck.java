@@ -48,7 +48,8 @@ final class HeaderValueCheck implements ValueValidator<CharSequence> {
    * Whether {@code text} has none of the characters Netty refuses. Every such character is below 0x80, so the low byte
    * of each character is enough: a character above 0xFF can only make the answer a cautious "no".
    */
-  @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the low byte of each character, no copy made
+  // String.getBytes(int, int, byte[], int), deprecated: the low byte of each character, into an array we keep
+  @SuppressWarnings("deprecation")
   static boolean clearlyValid(String text) {
     char first = text.charAt(0);
     if (first <= ' ' || first == 0x7F) {

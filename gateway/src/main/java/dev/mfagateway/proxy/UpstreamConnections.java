@@ -15,8 +15,8 @@ interface UpstreamConnections {
   Future<Channel> acquire(URI upstream, EventLoop loop, RouteMeters meters);
 
   /** Gives a healthy connection back for reuse. */
-  void release(Channel channel, URI upstream);
+  void release(Channel channel);
 
   /** Closes a connection that must not be reused. */
-  void discard(Channel channel, URI upstream);
+  void discard(Channel channel);
 }

@@ -80,7 +80,7 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
    * connection the upstream closes or writes to is noticed and closed at once.
    */
   @Override
-  public void release(Channel channel, URI upstream) {
+  public void release(Channel channel) {
     idle(channel);
     LoopPool.of(channel).release(channel);
   }
@@ -93,7 +93,7 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
 
   /** Closes a connection that must not be reused; its place in the pool is freed once it has closed. */
   @Override
-  public void discard(Channel channel, URI upstream) {
+  public void discard(Channel channel) {
     channel.pipeline().get(UpstreamHandler.class).detach();
     channel.close();
   }

@@ -269,7 +269,7 @@ public final class EmbeddedFrontEnd {
     }
 
     @Override
-    public void release(Channel channel, URI upstream) {
+    public void release(Channel channel) {
       StandIn standIn = standIn(channel);
       standIn.released = true;
       channel.pipeline().get(UpstreamHandler.class).detach();
@@ -277,7 +277,7 @@ public final class EmbeddedFrontEnd {
     }
 
     @Override
-    public void discard(Channel channel, URI upstream) {
+    public void discard(Channel channel) {
       StandIn standIn = standIn(channel);
       standIn.discarded = true;
       channel.pipeline().get(UpstreamHandler.class).detach();

@@ -77,7 +77,8 @@ class HeaderValueCheckTest {
 
   private static String printable(String value) {
     StringBuilder out = new StringBuilder();
-    value.chars().forEach(c -> out.append(c >= 0x21 && c < 0x7F ? String.valueOf((char) c) : String.format("\\u%04x", c)));
+    value.chars()
+        .forEach(c -> out.append(c >= 0x21 && c < 0x7F ? String.valueOf((char) c) : String.format("\\u%04x", c)));
     return out.length() > 80 ? out.substring(0, 80) + "..." : out.toString();
   }
 }

@@ -95,13 +95,13 @@ public final class SteadyConnection implements UpstreamConnections {
   }
 
   @Override
-  public void release(Channel channel, URI target) {
+  public void release(Channel channel) {
     UpstreamPool.idle(channel);
     upstreamInUse = false;
   }
 
   @Override
-  public void discard(Channel channel, URI target) {
+  public void discard(Channel channel) {
     throw new IllegalStateException("the upstream connection was discarded");
   }
 }
