@@ -29,8 +29,13 @@ final class Deadline {
 
   /** From now, the timeout runs for {@code token} (an exchange number, say). */
   void start(long token) {
+    start(token, executor.ticker().nanoTime());
+  }
+
+  /** As {@link #start(long)}, from {@code now}: the executor's ticker read by the caller for the same event. */
+  void start(long token, long now) {
     this.token = token;
-    due = executor.ticker().nanoTime() + timeoutNanos;
+    due = now + timeoutNanos;
     armed = true;
     if (timer == null) {
       timer = executor.schedule(this::check, timeoutNanos, TimeUnit.NANOSECONDS);

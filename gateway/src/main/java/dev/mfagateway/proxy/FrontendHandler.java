@@ -4,8 +4,6 @@ import dev.mfagateway.auth.Authenticator;
 import dev.mfagateway.auth.Decision;
 import dev.mfagateway.auth.LastVerifiedToken;
 import dev.mfagateway.auth.Reason;
-import dev.mfagateway.auth.TokenIdentity;
-import dev.mfagateway.auth.Verdict;
 import dev.mfagateway.telemetry.StatusClass;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -31,6 +29,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Ticker;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -88,22 +87,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   /** The client's address, as forwarded in `X-Forwarded-For` and logged. */
   private String client;
+  /** The connection's clock: the event loop's ticker, which its timers run on too. */
+  private Ticker clock;
 
-  // The current exchange.
-  private long exchange;
-  private HttpRequest request;
-  private Routes.Route route;
-  private String requestId;
-  private boolean keepAlive;
-  private boolean expectsContinue;
-  private boolean requestDone;
-  private boolean responseStarted;
-  private boolean responseDone;
-  private boolean upstreamReusable;
-  private boolean skippingInterim;
-  /** The response head, held until the first part of its body: a response read whole goes out in one write. */
-  private HttpResponse heldHead;
-  private Channel upstream;
+  /** How many exchanges the connection has begun. */
+  private long exchanges;
+  /** The exchange under way, or null between exchanges. */
+  private Exchange current;
   private Deadline responseDeadline;
   /** Runs from the end of each exchange: see {@link #SHED_AFTER}. */
   private Deadline shedDeadline;
@@ -112,17 +102,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
    * response; the connection closes when it expires while the gateway waits for the client.
    */
   private Deadline idleDeadline;
-  // What the current exchange records: times from System.nanoTime(), the outcome, body bytes.
-  private long headReceived;
-  private long upstreamStarted;
-  private long upstreamNanos;
-  private int status;
-  private Decision decision;
-  /** Why the gateway refused the request before any verdict (its HTTP shape, no route, a header timeout). */
-  private Reason shapeRefusal;
-  private long bytesIn;
-  private long bytesOut;
-  private boolean accessLogged;
 
   FrontendHandler(GatewayContext gateway, ResponseEncoder encoder) {
     this.gateway = gateway;
@@ -133,6 +112,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.client = clientAddress(ctx.channel().remoteAddress());
+    this.clock = ctx.executor().ticker();
     this.responseDeadline =
         new Deadline(
             ctx.executor(), gateway.config().upstream().responseTimeout().toNanos(), this::responseTimedOut);
@@ -149,9 +129,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     if (!(message instanceof FullHttpRequest)) {
-      idleDeadline.start(exchange); // a whole request: the wait for the client starts again once it is answered
+      idleDeadline.start(exchanges); // a whole request: the wait for the client starts again once it is answered
     }
-    if (phase == Phase.DECIDING && !requestDone && message instanceof HttpContent part
+    if (phase == Phase.DECIDING && !current.requestDone && message instanceof HttpContent part
         && part.decoderResult().isFailure()) {
       // The body of the request being decided is broken: refuse now, before anything is forwarded.
       releaseWaiting();
@@ -173,7 +153,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
         } else {
           ReferenceCountUtil.release(next);
         }
-      } else if (requestDone || phase == Phase.DECIDING) {
+      } else if (current.requestDone || phase == Phase.DECIDING) {
         break;
       } else {
         waiting.poll();
@@ -197,23 +177,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     }
     return switch (phase) {
       case IDLE, DECIDING, DISCARDING -> true;
-      case FORWARDING -> requestDone || (upstream != null && upstream.isWritable());
+      case FORWARDING -> current.requestDone || (current.upstream != null && current.upstream.isWritable());
       case CLOSED -> false;
     };
   }
 
   private void begin(HttpRequest head) {
-    exchange++;
-    request = head;
-    startRecord();
-    requestId = Forwarding.requestId(head.headers());
-    requestDone = head instanceof LastHttpContent;
-    responseStarted = false;
-    responseDone = false;
-    upstreamReusable = false;
-    skippingInterim = false;
-    keepAlive = HttpUtil.isKeepAlive(head) && !gateway.draining() && !lastRequest();
-    expectsContinue = HttpUtil.is100ContinueExpected(head);
+    Exchange ex =
+        new Exchange(++exchanges, head, Forwarding.requestId(head.headers()), clock.nanoTime(), gateway, client);
+    current = ex;
+    ex.requestDone = head instanceof LastHttpContent;
+    ex.keepAlive = HttpUtil.isKeepAlive(head) && !gateway.draining() && !lastRequest();
+    ex.expectsContinue = HttpUtil.is100ContinueExpected(head);
     encoder.answeringHead(head.method().equals(HttpMethod.HEAD));
 
     RequestChecks.Problem problem = RequestChecks.decoderProblem(head);
@@ -226,105 +201,102 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     ConfigSnapshot rules = gateway.current(); // once per request: the route holds the rest of the exchange to it
-    route = rules.routes().match(head.uri());
-    if (route == null) {
+    ex.route = rules.routes().match(head.uri());
+    if (ex.route == null) {
       // No reason of SPEC §8 names "no route"; the path is what is wrong with the request, so it is `bad_http`.
       gateway.metrics().httpRejection(HttpRejection.NO_ROUTE.ordinal());
-      shapeRefusal = Reason.BAD_HTTP;
-      answer(refusal(HttpResponseStatus.NOT_FOUND, Reason.BAD_HTTP, "no route for this path", !keepAlive));
+      ex.refusedBeforeVerdict(Reason.BAD_HTTP);
+      answer(refusal(HttpResponseStatus.NOT_FOUND, Reason.BAD_HTTP, "no route for this path", !ex.keepAlive));
       return;
     }
     phase = Phase.DECIDING;
-    long current = exchange;
     CompletableFuture<Decision> verdict =
         rules
             .authenticator()
             .authenticate(
-                head.headers().getAll(HttpHeaderNames.AUTHORIZATION), head.uri(), route.config(), lastToken)
+                head.headers().getAll(HttpHeaderNames.AUTHORIZATION), head.uri(), ex.route.config(), lastToken)
             .toCompletableFuture();
     if (verdict.isDone()) {
-      decided(current, verdict.getNow(null), null);
+      decided(ex, verdict.getNow(null), null);
     } else {
-      verdict.whenComplete((decision, error) -> ctx.executor().execute(() -> decided(current, decision, error)));
+      verdict.whenComplete((decision, error) -> ctx.executor().execute(() -> decided(ex, decision, error)));
     }
   }
 
-  private void decided(long forExchange, Decision decision, Throwable error) {
-    if (forExchange != exchange || phase != Phase.DECIDING) {
+  private void decided(Exchange ex, Decision decision, Throwable error) {
+    if (ex != current || phase != Phase.DECIDING) {
       return;
     }
     if (error != null || decision == null) {
       // Only the exception's type: its message could quote token material.
-      LOG.error("verdict failed for request {}: {}", requestId, error == null ? "no decision" : error.getClass());
-      recordDecision(Decision.deny(Reason.KEYS_UNAVAILABLE, "the verdict could not be reached"));
+      LOG.error("verdict failed for request {}: {}", ex.requestId, error == null ? "no decision" : error.getClass());
+      ex.decided(Decision.deny(Reason.KEYS_UNAVAILABLE, "the verdict could not be reached"));
       answer(
           refusal(HttpResponseStatus.SERVICE_UNAVAILABLE, Reason.KEYS_UNAVAILABLE,
-              "the verdict could not be reached: retry later", !keepAlive));
+              "the verdict could not be reached: retry later", !ex.keepAlive));
       process();
       return;
     }
-    recordDecision(decision);
+    ex.decided(decision);
     if (!decision.verdict().forwards()) {
-      answer(Refusal.of(decision, requestId, !keepAlive || awaitsContinue(), ctx.alloc()));
+      answer(Refusal.of(decision, ex.requestId, !ex.keepAlive || ex.awaitsContinue(), ctx.alloc()));
       process();
       return;
     }
-    if (awaitsContinue()) {
+    if (ex.awaitsContinue()) {
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
-    long current = exchange;
     gateway
         .upstreams()
-        .acquire(route.config().upstream(), ctx.channel().eventLoop(), route.meters())
-        .addListener((Future<Channel> f) -> connected(current, f));
+        .acquire(ex.route.config().upstream(), ctx.channel().eventLoop(), ex.route.meters())
+        .addListener((Future<Channel> f) -> connected(ex, f));
   }
 
-  private boolean awaitsContinue() {
-    return !requestDone && expectsContinue;
-  }
-
-  private void connected(long forExchange, Future<Channel> connection) {
-    if (forExchange != exchange || phase != Phase.DECIDING) {
+  private void connected(Exchange ex, Future<Channel> connection) {
+    if (ex != current || phase != Phase.DECIDING) {
       if (connection.isSuccess()) {
         gateway.upstreams().release(connection.getNow());
       }
       return;
     }
     if (!connection.isSuccess()) {
-      upstreamStarted = headReceived; // no request went out: the failure is timed from the request's arrival
-      upstreamOutcome(StatusClass.UNAVAILABLE);
+      ex.upstreamStartedNever();
+      ex.upstreamOutcome(StatusClass.UNAVAILABLE, clock.nanoTime());
       answer(upstreamRefusal(connection.cause()));
       process();
       return;
     }
-    upstream = connection.getNow();
+    Channel upstream = connection.getNow();
+    ex.upstream = upstream;
     upstream.pipeline().get(UpstreamHandler.class).attach(this);
     upstream.config().setAutoRead(true);
     phase = Phase.FORWARDING;
     HttpRequest forwarded =
-        Forwarding.upstreamRequest(request, route.upstreamAuthority(), client, gateway.clientTls(), requestId);
-    upstreamStarted = System.nanoTime();
+        Forwarding.upstreamRequest(ex.request, ex.route.upstreamAuthority(), client, gateway.clientTls(), ex.requestId);
+    long now = clock.nanoTime();
+    ex.upstreamStarted(now);
     // Parts of this request's body that already arrived wait in `waiting`; process() writes and flushes them next, and
     // the head goes out with that flush instead of one of its own.
     ChannelFuture written =
-        requestDone || waiting.isEmpty() ? upstream.writeAndFlush(forwarded) : upstream.write(forwarded);
-    if (requestDone) {
-      written.addListener(f -> requestSent(forExchange, f));
+        ex.requestDone || waiting.isEmpty() ? upstream.writeAndFlush(forwarded) : upstream.write(forwarded);
+    if (ex.requestDone) {
+      whenSent(ex, written, now);
     } else {
-      written.addListener(f -> writeFailed(forExchange, f));
+      written.addListener(f -> writeFailed(ex, f));
     }
     process();
   }
 
   /** One part of the current request's body. */
   private void requestPart(HttpContent part) {
+    Exchange ex = current;
     RequestChecks.Problem problem = RequestChecks.decoderProblem(part);
     boolean last = part instanceof LastHttpContent;
     if (problem != null) {
       ReferenceCountUtil.release(part);
-      requestDone = true;
+      ex.requestDone = true;
       dropUpstream();
-      if (responseStarted) {
+      if (ex.responseStarted) {
         close();
       } else {
         refuseAndClose(problem);
@@ -332,52 +304,66 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     if (last) {
-      requestDone = true;
+      ex.requestDone = true;
     }
     if (phase != Phase.FORWARDING) {
       ReferenceCountUtil.release(part);
-      if (last && responseDone) {
+      if (last && ex.responseDone) {
         finish();
       }
       return;
     }
-    long current = exchange;
-    int bytes = part.content().readableBytes();
-    bytesIn += bytes;
-    route.meters().requestBytes(bytes);
-    ChannelFuture written = upstream.writeAndFlush(part);
-    written.addListener(last ? f -> requestSent(current, f) : f -> writeFailed(current, f));
+    ex.requestBytes(part.content().readableBytes());
+    ChannelFuture written = ex.upstream.writeAndFlush(part);
+    if (last) {
+      whenSent(ex, written, clock.nanoTime());
+    } else {
+      written.addListener(f -> writeFailed(ex, f));
+    }
   }
 
-  private void writeFailed(long forExchange, Future<?> write) {
-    if (!write.isSuccess() && forExchange == exchange && upstream != null) {
+  /**
+   * {@code written} carries the request's last byte: once it has gone, the response timeout starts. A write that went
+   * out at once did so at {@code now}; one that waits reads the clock when it goes.
+   */
+  private void whenSent(Exchange ex, ChannelFuture written, long now) {
+    if (written.isDone()) {
+      requestSent(ex, written, now);
+    } else {
+      written.addListener(f -> requestSent(ex, f, clock.nanoTime()));
+    }
+  }
+
+  private void writeFailed(Exchange ex, Future<?> write) {
+    if (!write.isSuccess() && ex == current && ex.upstream != null) {
       upstreamFailed(write.cause());
     }
   }
 
-  /** The request's last byte reached the upstream: the response timeout starts now. */
-  private void requestSent(long forExchange, Future<?> write) {
-    if (forExchange != exchange || upstream == null) {
+  /** The request's last byte reached the upstream at {@code now}: the response timeout starts then. */
+  private void requestSent(Exchange ex, Future<?> write, long now) {
+    if (ex != current || ex.upstream == null) {
       return;
     }
     if (!write.isSuccess()) {
       upstreamFailed(write.cause());
       return;
     }
-    if (!responseStarted) {
-      responseDeadline.start(forExchange);
+    if (!ex.responseStarted) {
+      responseDeadline.start(ex.number, now);
     }
   }
 
-  private void responseTimedOut(long forExchange) {
-    if (forExchange != exchange || upstream == null || responseStarted) {
+  private void responseTimedOut(long exchangeNumber) {
+    Exchange ex = current;
+    if (ex == null || ex.number != exchangeNumber || ex.upstream == null || ex.responseStarted) {
       return;
     }
     dropUpstream();
-    upstreamOutcome(StatusClass.TIMEOUT);
+    ex.upstreamOutcome(StatusClass.TIMEOUT, clock.nanoTime());
     answer(
         refusal(HttpResponseStatus.GATEWAY_TIMEOUT, Reason.UPSTREAM_TIMEOUT,
-            "the upstream did not answer within upstream.response-timeout", !keepAlive));
+            "the upstream did not answer within upstream.response-timeout", !ex.keepAlive));
     process();
   }
 
@@ -394,6 +380,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private void responseHead(HttpResponse head) {
+    Exchange ex = current;
     if (head.decoderResult().isFailure()) {
       upstreamFailed(head.decoderResult().cause());
       return;
@@ -402,33 +389,35 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       if (head.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
         upstreamFailed(new IllegalStateException("upstream switched protocols, which was never asked for"));
       } else {
-        skippingInterim = true;
+        ex.skippingInterim = true;
       }
       return;
     }
     responseDeadline.stop();
-    long headArrived = upstreamOutcome(StatusClass.of(head.status().code()));
-    responseStarted = true;
+    long now = clock.nanoTime();
+    ex.upstreamOutcome(StatusClass.of(head.status().code()), now);
+    ex.responseStarted = true;
     boolean bodiless =
-        request.method().equals(HttpMethod.HEAD)
+        ex.request.method().equals(HttpMethod.HEAD)
             || head.status().code() == 204
             || head.status().code() == 304;
     Forwarding.ClientResponse response =
         Forwarding.clientResponse(
-            head, requestId, request.protocolVersion(), bodiless, keepAlive && !gateway.draining());
-    keepAlive = response.keepAlive();
-    upstreamReusable = HttpUtil.isKeepAlive(head);
-    heldHead = response.response();
-    responseHeadWritten(head.status().code(), headArrived);
+            head, ex.requestId, ex.request.protocolVersion(), bodiless, ex.keepAlive && !gateway.draining());
+    ex.keepAlive = response.keepAlive();
+    ex.upstreamReusable = HttpUtil.isKeepAlive(head);
+    ex.heldHead = response.response();
+    ex.responseHeadWritten(head.status().code(), now);
   }
 
   private void responsePart(HttpContent part) {
-    if (upstream == null) {
+    Exchange ex = current;
+    if (ex == null || ex.upstream == null) {
       ReferenceCountUtil.release(part);
       return;
     }
-    if (skippingInterim) {
-      skippingInterim = !(part instanceof LastHttpContent);
+    if (ex.skippingInterim) {
+      ex.skippingInterim = !(part instanceof LastHttpContent);
       ReferenceCountUtil.release(part);
       return;
     }
@@ -437,39 +426,36 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       upstreamFailed(part.decoderResult().cause());
       return;
     }
-    int bytes = part.content().readableBytes();
-    bytesOut += bytes;
-    route.meters().responseBytes(bytes);
-    if (heldHead != null) {
-      part = withHeldHead(part);
+    ex.responseBytes(part.content().readableBytes());
+    if (ex.heldHead != null) {
+      part = withHeldHead(ex, part);
     }
     if (!(part instanceof LastHttpContent)) {
-      idleDeadline.start(exchange);
+      idleDeadline.start(ex.number);
       ctx.writeAndFlush(part);
       if (!ctx.channel().isWritable()) {
-        upstream.config().setAutoRead(false);
+        ex.upstream.config().setAutoRead(false);
       }
       return;
     }
-    if (upstreamReusable && requestDone) {
-      Channel reusable = upstream;
-      upstream = null;
+    if (ex.upstreamReusable && ex.requestDone) {
+      Channel reusable = ex.upstream;
+      ex.upstream = null;
       gateway.upstreams().release(reusable);
     } else {
       dropUpstream();
     }
-    if (!requestDone) {
+    if (!ex.requestDone) {
       phase = Phase.DISCARDING;
     }
-    long current = exchange;
     ctx.writeAndFlush(part)
         .addListener(
             f -> {
               if (!f.isSuccess()) {
                 close();
-              } else if (current == exchange) {
-                responseDone = true;
-                if (requestDone) {
+              } else if (ex == current) {
+                ex.responseDone = true;
+                if (ex.requestDone) {
                   finish();
                 } else if (inputShutdown && !requestArrived()) {
                   truncated();
@@ -481,9 +467,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   /** The held head joined to its body's last part, or written ahead of a part that is not the last. */
-  private HttpContent withHeldHead(HttpContent part) {
-    HttpResponse head = heldHead;
-    heldHead = null;
+  private HttpContent withHeldHead(Exchange ex, HttpContent part) {
+    HttpResponse head = ex.heldHead;
+    ex.heldHead = null;
     if (part instanceof LastHttpContent last) {
       return new DefaultFullHttpResponse(
           head.protocolVersion(), head.status(), last.content(), head.headers(), last.trailingHeaders());
@@ -495,9 +481,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   /** What was read of the response goes out now: a head whose body has not come yet is not held longer. */
   @Override
   public void upstreamReadComplete() {
-    if (heldHead != null) {
-      ctx.writeAndFlush(heldHead);
-      heldHead = null;
+    Exchange ex = current;
+    if (ex != null && ex.heldHead != null) {
+      ctx.writeAndFlush(ex.heldHead);
+      ex.heldHead = null;
     }
   }
 
@@ -514,23 +501,25 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
    */
   @Override
   public void upstreamIdle() {
-    if (responseStarted && upstream != null && upstream.config().isAutoRead()) {
+    Exchange ex = current;
+    if (ex != null && ex.responseStarted && ex.upstream != null && ex.upstream.config().isAutoRead()) {
       upstreamFailed(new IOException("upstream silent beyond upstream.idle-timeout"));
     }
   }
 
   @Override
   public void upstreamFailed(Throwable cause) {
-    if (upstream == null) {
+    Exchange ex = current;
+    if (ex == null || ex.upstream == null) {
       return;
     }
     dropUpstream();
-    if (responseStarted) {
-      LOG.debug("upstream failed mid-response for request {}: {}", requestId, cause.toString());
+    if (ex.responseStarted) {
+      LOG.debug("upstream failed mid-response for request {}: {}", ex.requestId, cause.toString());
       close();
       return;
     }
-    upstreamOutcome(StatusClass.UNAVAILABLE);
+    ex.upstreamOutcome(StatusClass.UNAVAILABLE, clock.nanoTime());
     answer(upstreamRefusal(cause));
     process();
   }
@@ -541,64 +530,68 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
                 && cause.getCause() instanceof SSLException
             ? "TLS with the upstream failed"
             : "the upstream refused, reset or closed the connection";
-    LOG.debug("upstream unavailable for request {}: {}", requestId, cause.toString());
+    LOG.debug("upstream unavailable for request {}: {}", current.requestId, cause.toString());
     return refusal(
-        HttpResponseStatus.BAD_GATEWAY, Reason.UPSTREAM_UNAVAILABLE, description, !keepAlive || awaitsContinue());
+        HttpResponseStatus.BAD_GATEWAY, Reason.UPSTREAM_UNAVAILABLE, description,
+        !current.keepAlive || current.awaitsContinue());
+  }
+
+  /** A refusal of the current request; {@code close} ends the connection after it. */
+  private FullHttpResponse refusal(HttpResponseStatus status, Reason reason, String description, boolean close) {
+    return Refusal.of(status, reason, description, current.requestId, close, ctx.alloc());
   }
 
   /** The gateway answers the current request itself; the rest of its body is dropped. */
-  /** A refusal of this request; {@code close} ends the connection after it. */
-  private FullHttpResponse refusal(HttpResponseStatus status, Reason reason, String description, boolean close) {
-    return Refusal.of(status, reason, description, requestId, close, ctx.alloc());
-  }
-
   private void answer(FullHttpResponse response) {
-    responseStarted = true;
+    Exchange ex = current;
+    ex.responseStarted = true;
     boolean closing = !HttpUtil.isKeepAlive(response);
-    bytesOut += response.content().readableBytes();
+    ex.answerBytes(response.content().readableBytes());
     int code = response.status().code();
     ChannelFuture written = ctx.writeAndFlush(response);
-    responseHeadWritten(code, System.nanoTime());
+    long now = clock.nanoTime();
+    ex.responseHeadWritten(code, now);
     if (closing) {
       // CLOSED first: the close can deliver the connection's last events at once (the decoder's flush of a request cut
       // off), and a request waiting behind this one must not be served from inside it.
       phase = Phase.CLOSED;
       written.addListener(ChannelFutureListener.CLOSE);
-      accessLine();
+      ex.accessLine(now);
       return;
     }
-    responseDone = true;
+    ex.responseDone = true;
     phase = Phase.DISCARDING;
-    if (requestDone) {
+    if (ex.requestDone) {
       finish();
     }
   }
 
   private void refuseAndClose(RequestChecks.Problem problem) {
     gateway.metrics().httpRejection(problem.kind().ordinal());
-    shapeRefusal = problem.reason();
-    keepAlive = false;
+    current.refusedBeforeVerdict(problem.reason());
+    current.keepAlive = false;
     answer(refusal(problem.status(), problem.reason(), problem.description(), true));
   }
 
   /** Both directions are complete: the next request may begin. */
   private void finish() {
+    Exchange ex = current;
     responseDeadline.stop();
-    accessLine();
-    request = null;
-    route = null;
+    long now = clock.nanoTime();
+    ex.accessLine(now);
+    current = null;
     if (headTimedOut) {
       phase = Phase.IDLE;
       headTimeout();
       return;
     }
-    if (!keepAlive || gateway.draining() || lastRequest()) {
+    if (!ex.keepAlive || gateway.draining() || lastRequest()) {
       close();
       return;
     }
     phase = Phase.IDLE;
-    shedDeadline.start(exchange);
-    idleDeadline.start(exchange);
+    shedDeadline.start(ex.number, now);
+    idleDeadline.start(ex.number, now);
     process();
   }
 
@@ -618,11 +611,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     boolean waitingForClient =
         betweenExchanges()
             || ((phase == Phase.FORWARDING || phase == Phase.DISCARDING)
-                && !requestDone && ctx.channel().config().isAutoRead());
+                && !current.requestDone && ctx.channel().config().isAutoRead());
     if (waitingForClient) {
       close();
     } else if (phase != Phase.CLOSED) {
-      idleDeadline.start(exchange);
+      idleDeadline.start(exchanges);
     }
   }
 
@@ -649,7 +642,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
    * transport reports a FIN while the request it ended still waits there).
    */
   private boolean requestArrived() {
-    if (requestDone) {
+    if (current.requestDone) {
       return true;
     }
     for (HttpObject message : waiting) {
@@ -668,7 +661,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
    * it goes upstream (that connection closes), and the connection ends once what was already written has gone out.
    */
   private void truncated() {
-    LOG.debug("client ended its input in the middle of request {}", requestId);
+    LOG.debug("client ended its input in the middle of request {}", current.requestId);
     phase = Phase.CLOSED;
     dropUpstream();
     releaseWaiting();
@@ -676,10 +669,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private void headTimeout() {
-    startRecord();
-    requestId = Forwarding.newRequestId();
+    current = new Exchange(++exchanges, null, Forwarding.newRequestId(), clock.nanoTime(), gateway, client);
     gateway.metrics().httpRejection(HttpRejection.HEADER_TIMEOUT.ordinal());
-    shapeRefusal = Reason.REQUEST_TIMEOUT;
+    current.refusedBeforeVerdict(Reason.REQUEST_TIMEOUT);
     answer(
         refusal(HttpResponseStatus.REQUEST_TIMEOUT, Reason.REQUEST_TIMEOUT,
             "request headers not complete within limits.header-timeout", true));
@@ -699,14 +691,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       inputShutdown = true;
       if (betweenExchanges()) {
         close();
-      } else if (request != null && !requestArrived() && !(responseStarted && !responseDone)) {
+      } else if (current != null && current.request != null && !requestArrived()
+          && !(current.responseStarted && !current.responseDone)) {
         truncated();
       }
     } else if (event == GatewayContext.Drain.INSTANCE) {
       if (betweenExchanges()) {
         close();
-      } else {
-        keepAlive = false;
+      } else if (current != null) {
+        current.keepAlive = false;
       }
     } else if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
       close();
@@ -717,20 +710,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (upstream != null && responseStarted) {
-      upstream.config().setAutoRead(ctx.channel().isWritable());
+    Exchange ex = current;
+    if (ex != null && ex.upstream != null && ex.responseStarted) {
+      ex.upstream.config().setAutoRead(ctx.channel().isWritable());
     }
     ctx.fireChannelWritabilityChanged();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (request != null) {
-      accessLine();
-    }
-    phase = Phase.CLOSED;
-    dropUpstream();
-    releaseWaiting();
+    endCurrent();
     responseDeadline.cancel();
     shedDeadline.cancel();
     idleDeadline.cancel();
@@ -743,22 +732,31 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private void close() {
-    if (request != null) {
-      accessLine();
+    endCurrent();
+    ctx.close();
+  }
+
+  /** The connection is ending: the exchange under way gets its access line, and nothing of it goes further. */
+  private void endCurrent() {
+    if (current != null) {
+      current.accessLine(clock.nanoTime());
     }
     phase = Phase.CLOSED;
     dropUpstream();
     releaseWaiting();
-    ctx.close();
   }
 
   /** Detaches the upstream connection of the current exchange and closes it: it is never reused. */
   private void dropUpstream() {
     responseDeadline.stop();
-    heldHead = null;
-    if (upstream != null) {
-      Channel broken = upstream;
-      upstream = null;
+    Exchange ex = current;
+    if (ex == null) {
+      return;
+    }
+    ex.heldHead = null;
+    if (ex.upstream != null) {
+      Channel broken = ex.upstream;
+      ex.upstream = null;
       gateway.upstreams().discard(broken);
     }
   }
@@ -768,71 +766,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     while ((message = waiting.poll()) != null) {
       ReferenceCountUtil.release(message);
     }
-  }
-
-  private void startRecord() {
-    headReceived = System.nanoTime();
-    upstreamNanos = -1;
-    status = 0;
-    decision = null;
-    shapeRefusal = null;
-    bytesIn = 0;
-    bytesOut = 0;
-    accessLogged = false;
-  }
-
-  /**
-   * Counts the verdict on the route and in the compliance report; a refusal (or a report-only `would_deny`) also gets
-   * its audit line.
-   */
-  private void recordDecision(Decision verdict) {
-    decision = verdict;
-    route.meters().decision(verdict.verdict().ordinal(), verdict.reason().ordinal());
-    gateway.compliance().record(verdict);
-    if (verdict.verdict() != Verdict.ALLOW) {
-      TokenIdentity who = verdict.identity();
-      gateway.audit().refusal(requestId, route.config().name(), verdict.verdict().label(),
-          verdict.reason().wireName(), who.tenantId(), who.appId(), who.objectId(), client,
-          request.headers().get(HttpHeaderNames.USER_AGENT));
-    }
-  }
-
-  /** The upstream answered (or failed, or timed out) for the current exchange; returns the time it did. */
-  private long upstreamOutcome(StatusClass statusClass) {
-    long now = System.nanoTime();
-    upstreamNanos = now - upstreamStarted;
-    route.meters().upstream(statusClass, upstreamNanos);
-    return now;
-  }
-
-  /**
-   * The response head went to the client at {@code now}: the gateway's total time, and for forwarded requests what it
-   * added.
-   */
-  private void responseHeadWritten(int code, long now) {
-    status = code;
-    if (route == null) {
-      return;
-    }
-    long total = now - headReceived;
-    route.meters().request(total);
-    if (upstreamNanos >= 0) {
-      route.meters().addedLatency(Math.max(0, total - upstreamNanos));
-    }
-  }
-
-  /** The access line of the current exchange, once, as `gateway.logging.access-log` asks. */
-  private void accessLine() {
-    if (accessLogged) {
-      return;
-    }
-    accessLogged = true;
-    Decision verdict = decision;
-    String decided = verdict != null ? verdict.verdict().label() : shapeRefusal != null ? Verdict.DENY.label() : null;
-    Reason reason = verdict != null ? verdict.reason() : shapeRefusal;
-    gateway.audit().access(requestId, request == null ? null : request.method().name(),
-        request == null ? null : request.uri(), status, System.nanoTime() - headReceived, bytesIn, bytesOut,
-        route == null ? null : route.config().name(), decided, reason == null ? null : reason.wireName(), client);
   }
 
   private static String clientAddress(SocketAddress address) {
