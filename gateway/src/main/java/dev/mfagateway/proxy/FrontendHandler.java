@@ -43,12 +43,14 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * One client connection: decode, check the HTTP shape, ask the {@link Authenticator}, then forward or refuse, and
- * stream the response back. Requests are served one at a time, in order: messages that arrive while an exchange is
- * under way wait in {@link #waiting}, and reading stops only once something waits there (so a client that sends one
- * request at a time never has its reading switched off and on, which costs two `epoll_ctl` calls a request). Bodies
- * stream with backpressure: a side that cannot write stops the other side from reading. A client that half-closes
- * (sends FIN after its request) still gets its answer; the connection closes after it. One that ends its input in the
- * middle of a request body is closed at once: that request can never be complete, so none of it goes further.
+ * stream the response back. Each request's state is an {@link Exchange}; this class keeps the connection's (its phase,
+ * the messages waiting, its timers). Requests are served one at a time, in order: messages that arrive while an
+ * exchange is under way wait in {@link #waiting}, and reading stops only once something waits there (so a client that
+ * sends one request at a time never has its reading switched off and on, which costs two `epoll_ctl` calls a request).
+ * Bodies stream with backpressure: a side that cannot write stops the other side from reading. A client that
+ * half-closes (sends FIN after its request) still gets its answer; the connection closes after it. One that ends its
+ * input in the middle of a request body is closed at once: that request can never be complete, so none of it goes
+ * further.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
   private static final Logger LOG = LogManager.getLogger(FrontendHandler.class);
