@@ -89,6 +89,7 @@ public final class GatewayServer implements AutoCloseable {
    * bound; nothing is left running then.
    */
   public synchronized void start() throws IOException, GeneralSecurityException, InterruptedException {
+    String leakDetection = LeakDetection.apply();
     Listener listen = config.listen();
     SslContext serverTls = listen.tls().isPresent() ? TlsContexts.server(listen.tls().get()) : null;
     SslContext upstreamTls = TlsContexts.upstream(config.upstream().caFile());
@@ -142,8 +143,9 @@ public final class GatewayServer implements AutoCloseable {
     serving = true;
     warnAboutPlainUpstreams(config.routes());
     LOG.info(
-        "gateway listening on {} ({}, {}, transport {})",
-        address(), serverTls != null ? "https" : "http", "tls provider " + TlsContexts.provider(), Transport.name());
+        "gateway listening on {} ({}, {}, transport {}, leak detection {})",
+        address(), serverTls != null ? "https" : "http", "tls provider " + TlsContexts.provider(), Transport.name(),
+        leakDetection);
     if (!Transport.isNative()) {
       LOG.warn("native epoll transport unavailable, serving with NIO: {}", Transport.unavailabilityCause());
     }
