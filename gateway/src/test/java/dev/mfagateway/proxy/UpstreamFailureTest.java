@@ -9,9 +9,6 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -85,24 +82,9 @@ class UpstreamFailureTest {
   void theResponseTimeoutStartsOnlyOnceTheWholeBodyHasGoneUpstream() throws Exception {
     TestConfig config = new TestConfig();
     config.responseTimeout = Duration.ofMillis(300);
-    ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
-    try (TestGateway gateway = TestGateway.start(config);
-        RawClient client = gateway.client()) {
-      // The body's second half comes 700 ms after the head, well past the response timeout: the upstream cannot
-      // answer before it has the whole body, so a timeout counted from the head would be a 504 here.
-      client.send(
-          "PUT /slow HTTP/1.1\r\nHost: gw\r\nAuthorization: " + TestGateway.validAuthorization()
-              + "\r\nContent-Length: 10\r\n\r\n01234");
-      ScheduledFuture<RawClient> rest = later.schedule(() -> client.send("56789"), 700, TimeUnit.MILLISECONDS);
-
-      RawClient.Response response = client.read();
-
-      assertThat(rest.isDone()).as("the response came after the whole body").isTrue();
-      assertThat(response.status()).isEqualTo(200);
-      assertThat(response.bodyText()).isEqualTo(ForwardingTest.sha256("0123456789"));
-    } finally {
-      later.shutdownNow();
-    }
+    // The body's second half comes 700 ms after the head, well past the response timeout: the upstream cannot answer
+    // before it has the whole body, so a timeout counted from the head would be a 504 here.
+    UpstreamPoolTest.aSlowUploadIsAnsweredWhole(config);
   }
 
   @Test
