@@ -23,10 +23,18 @@ public final class Main {
   public static void main(String[] args) throws InterruptedException {
     List<String> arguments = new ArrayList<>(List.of(args));
     String command = arguments.isEmpty() || arguments.get(0).startsWith("--") ? "serve" : arguments.remove(0);
+    // Only for the commands that run the gateway: Netty's detector class starts Log4j, which check-token must start
+    // only once its standard output is the report's.
     switch (command) {
-      case "serve" -> serve(arguments);
+      case "serve" -> {
+        LeakDetection.apply();
+        serve(arguments);
+      }
       case "check-token" -> System.exit(checkToken(arguments));
-      case "demo" -> DemoCommand.run(arguments);
+      case "demo" -> {
+        LeakDetection.apply();
+        DemoCommand.run(arguments);
+      }
       default -> exit(USAGE, "unknown command '" + command + "'\n" + USAGE_TEXT);
     }
   }

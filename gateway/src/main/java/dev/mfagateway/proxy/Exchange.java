@@ -39,6 +39,7 @@ final class Exchange {
   HttpResponse heldHead;
   Channel upstream;
 
+  /** Until a request goes upstream, a failure to reach it is timed from the request's arrival. */
   private long upstreamStarted;
   private long upstreamNanos = -1;
   private int status;
@@ -54,6 +55,7 @@ final class Exchange {
     this.request = request;
     this.requestId = requestId;
     this.started = started;
+    this.upstreamStarted = started;
     this.gateway = gateway;
     this.client = client;
   }
@@ -83,13 +85,9 @@ final class Exchange {
     }
   }
 
-  /** The request went upstream at {@code now}, or (a failed connect) never did, which is timed from its arrival. */
+  /** The request went upstream at {@code now}. */
   void upstreamStarted(long now) {
     upstreamStarted = now;
-  }
-
-  void upstreamStartedNever() {
-    upstreamStarted = started;
   }
 
   /** The upstream answered (or failed, or timed out) at {@code now}. */

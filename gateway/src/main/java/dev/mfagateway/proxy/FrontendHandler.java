@@ -262,7 +262,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       return;
     }
     if (!connection.isSuccess()) {
-      ex.upstreamStartedNever();
       ex.upstreamOutcome(StatusClass.UNAVAILABLE, clock.nanoTime());
       answer(upstreamRefusal(connection.cause()));
       process();
@@ -311,7 +310,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     if (phase != Phase.FORWARDING) {
       ReferenceCountUtil.release(part);
       if (last && ex.responseDone) {
-        finish();
+        finish(clock.nanoTime());
       }
       return;
     }
@@ -458,7 +457,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
               } else if (ex == current) {
                 ex.responseDone = true;
                 if (ex.requestDone) {
-                  finish();
+                  finish(clock.nanoTime());
                 } else if (inputShutdown && !requestArrived()) {
                   truncated();
                 } else {
@@ -564,7 +563,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     ex.responseDone = true;
     phase = Phase.DISCARDING;
     if (ex.requestDone) {
-      finish();
+      finish(now);
     }
   }
 
@@ -575,11 +574,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     answer(refusal(problem.status(), problem.reason(), problem.description(), true));
   }
 
-  /** Both directions are complete: the next request may begin. */
-  private void finish() {
+  /** Both directions are complete (the last at {@code now}): the next request may begin. */
+  private void finish(long now) {
     Exchange ex = current;
     responseDeadline.stop();
-    long now = clock.nanoTime();
     ex.accessLine(now);
     current = null;
     if (headTimedOut) {

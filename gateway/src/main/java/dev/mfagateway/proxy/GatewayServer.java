@@ -20,12 +20,14 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -89,7 +91,6 @@ public final class GatewayServer implements AutoCloseable {
    * bound; nothing is left running then.
    */
   public synchronized void start() throws IOException, GeneralSecurityException, InterruptedException {
-    String leakDetection = LeakDetection.apply();
     Listener listen = config.listen();
     SslContext serverTls = listen.tls().isPresent() ? TlsContexts.server(listen.tls().get()) : null;
     SslContext upstreamTls = TlsContexts.upstream(config.upstream().caFile());
@@ -145,7 +146,7 @@ public final class GatewayServer implements AutoCloseable {
     LOG.info(
         "gateway listening on {} ({}, {}, transport {}, leak detection {})",
         address(), serverTls != null ? "https" : "http", "tls provider " + TlsContexts.provider(), Transport.name(),
-        leakDetection);
+        ResourceLeakDetector.getLevel().name().toLowerCase(Locale.ROOT));
     if (!Transport.isNative()) {
       LOG.warn("native epoll transport unavailable, serving with NIO: {}", Transport.unavailabilityCause());
     }
