@@ -50,6 +50,9 @@ final class RequestChecks {
     if (cause instanceof RequestHeadDecoder.ObsFoldException) {
       return badRequest(HttpRejection.OBS_FOLD, "header line folding (obs-fold) is not accepted");
     }
+    if (cause instanceof RequestHeadDecoder.ControlCharacterException) {
+      return badRequest(HttpRejection.MALFORMED, "a header line holds a control character");
+    }
     if (cause instanceof TooLongFrameException) {
       return badRequest(HttpRejection.TOO_LARGE, "request too large: " + cause.getClass().getSimpleName());
     }

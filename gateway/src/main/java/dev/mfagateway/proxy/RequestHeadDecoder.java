@@ -21,11 +21,12 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Netty's request decoder plus two guards on each request head that it cannot give:
+ * Netty's request decoder plus guards on each request head that it cannot give:
  *
  * <ul>
- *   <li>obs-fold: Netty silently joins a continuation line to the previous header; here the raw head bytes are scanned
- *       first and a continuation line turns the request into a failed message ({@link ObsFoldException});
+ *   <li>the raw head bytes are scanned first ({@link HeadScan}): a continuation line (obs-fold, which Netty silently
+ *       joins to the previous header) or a control character in a header line turns the request into a failed message
+ *       ({@link ObsFoldException}, {@link ControlCharacterException});
  *   <li>header deadline: from the first byte of a head, the head must be complete within {@code headerTimeout}
  *       (slowloris), or {@link HeadTimeout} is fired up the pipeline.
  * </ul>
@@ -43,15 +44,20 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
     }
   }
 
-  private enum Scan { BEFORE_REQUEST_LINE, REQUEST_LINE, LINE_START, CR_AT_LINE_START, HEADER_LINE, DONE }
+  /** A header line holds a control character (below 0x20 but a tab, or DEL; a CR not just before its LF). */
+  static final class ControlCharacterException extends DecoderException {
+    private static final long serialVersionUID = 1L;
+
+    ControlCharacterException() {
+      super("control character in a header line");
+    }
+  }
 
   private final HttpDecoderConfig config;
   private final Duration headerTimeout;
   private boolean awaitingHead = true;
   private boolean discarding;
-  private Scan scan = Scan.BEFORE_REQUEST_LINE;
-  /** Bytes after the reader index that the scan has already seen. */
-  private int scannedAhead;
+  private final HeadScan scan = new HeadScan();
   private Deadline deadline;
 
   RequestHeadDecoder(HttpDecoderConfig config, Duration headerTimeout) {
@@ -68,13 +74,16 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
     }
     if (awaitingHead && buffer.isReadable()) {
       armDeadline(ctx);
-      if (scanFindsObsFold(buffer)) {
+      HeadScan.Finding finding = scan.scan(buffer);
+      if (finding != HeadScan.Finding.NONE) {
         discarding = true;
         stopDeadline();
         buffer.skipBytes(buffer.readableBytes());
         DefaultFullHttpRequest invalid =
             new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
-        invalid.setDecoderResult(DecoderResult.failure(new ObsFoldException()));
+        invalid.setDecoderResult(
+            DecoderResult.failure(
+                finding == HeadScan.Finding.OBS_FOLD ? new ObsFoldException() : new ControlCharacterException()));
         out.add(invalid);
         return;
       }
@@ -82,7 +91,7 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
     int readerBefore = buffer.readerIndex();
     int outBefore = out.size();
     super.decode(ctx, buffer, out);
-    scannedAhead = Math.max(0, scannedAhead - (buffer.readerIndex() - readerBefore));
+    scan.consumed(buffer.readerIndex() - readerBefore);
     for (int i = outBefore; i < out.size(); i++) {
       if (out.get(i) instanceof HttpRequest head && i + 1 < out.size()
           && out.get(i + 1) == LastHttpContent.EMPTY_LAST_CONTENT) {
@@ -100,8 +109,7 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
       }
       if (message instanceof LastHttpContent) {
         awaitingHead = true;
-        scan = Scan.BEFORE_REQUEST_LINE;
-        scannedAhead = 0;
+        scan.reset();
       }
     }
   }
@@ -139,37 +147,6 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     dropDeadline();
     super.channelInactive(ctx);
-  }
-
-  private boolean scanFindsObsFold(ByteBuf buffer) {
-    int end = buffer.writerIndex();
-    for (int i = buffer.readerIndex() + scannedAhead; i < end && scan != Scan.DONE; i++) {
-      if (scan == Scan.REQUEST_LINE || scan == Scan.HEADER_LINE) {
-        // Inside a line only its end matters: jump there in one search instead of a step per byte.
-        int newline = buffer.indexOf(i, end, (byte) '\n');
-        if (newline < 0) {
-          scannedAhead += end - i;
-          return false;
-        }
-        scannedAhead += newline - i;
-        i = newline;
-      }
-      byte b = buffer.getByte(i);
-      switch (scan) {
-        case BEFORE_REQUEST_LINE -> scan = (b == '\r' || b == '\n') ? Scan.BEFORE_REQUEST_LINE : Scan.REQUEST_LINE;
-        case REQUEST_LINE, HEADER_LINE -> scan = b == '\n' ? Scan.LINE_START : scan;
-        case LINE_START -> {
-          if (b == ' ' || b == '\t') {
-            return true;
-          }
-          scan = b == '\r' ? Scan.CR_AT_LINE_START : b == '\n' ? Scan.DONE : Scan.HEADER_LINE;
-        }
-        case CR_AT_LINE_START -> scan = b == '\n' ? Scan.DONE : Scan.HEADER_LINE;
-        default -> throw new IllegalStateException(scan.name());
-      }
-      scannedAhead++;
-    }
-    return false;
   }
 
   private void armDeadline(ChannelHandlerContext ctx) {

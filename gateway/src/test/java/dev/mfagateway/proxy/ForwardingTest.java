@@ -34,6 +34,18 @@ class ForwardingTest {
   }
 
   @Test
+  void aValueWithATabAndBytesAboveAsciiReachesTheUpstreamAsSent() throws Exception {
+    String note = "caf\u00e9\tau lait \u00ff";
+    String raw =
+        "GET /v1/customers HTTP/1.1\r\nHost: gw\r\nAuthorization: " + validAuthorization() + "\r\nX-Note: " + note
+            + "\r\n\r\n";
+    try (RawClient client = gateway.client()) {
+      assertThat(client.send(raw).read().status()).isEqualTo(200);
+    }
+    assertThat(gateway.upstream.requests.get(0).headers().getAll("x-note")).containsExactly(note);
+  }
+
+  @Test
   void proxyHeadersAreAddedAfterHopByHopHeadersAreStripped() throws Exception {
     String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     String raw =

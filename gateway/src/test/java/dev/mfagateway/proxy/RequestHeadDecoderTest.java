@@ -3,9 +3,9 @@ package dev.mfagateway.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -79,8 +79,12 @@ class RequestHeadDecoderTest {
   }
 
   private static List<HttpObject> decode(String... reads) {
-    EmbeddedChannel channel =
-        new EmbeddedChannel(new RequestHeadDecoder(new HttpDecoderConfig(), Duration.ofSeconds(10)));
+    return decode(new RequestHeadDecoder(new HttpDecoderConfig(), Duration.ofSeconds(10)), reads);
+  }
+
+  /** What {@code decoder} makes of the bytes of {@code reads}, one read each (bodies released). */
+  static List<HttpObject> decode(ChannelHandler decoder, String... reads) {
+    EmbeddedChannel channel = new EmbeddedChannel(decoder);
     try {
       for (String read : reads) {
         channel.writeInbound(Unpooled.copiedBuffer(read, StandardCharsets.ISO_8859_1));
@@ -88,9 +92,7 @@ class RequestHeadDecoderTest {
       List<HttpObject> out = new ArrayList<>();
       for (Object message = channel.readInbound(); message != null; message = channel.readInbound()) {
         out.add((HttpObject) message);
-        if (message instanceof HttpContent) {
-          ReferenceCountUtil.release(message);
-        }
+        ReferenceCountUtil.release(message);
       }
       return out;
     } finally {
