@@ -1,8 +1,8 @@
 package dev.mfagateway.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
@@ -17,14 +17,26 @@ import java.util.List;
  * The HTTP codec of an upstream connection: requests out (header lines by {@link HeaderLines}), responses in. What
  * Netty's `HttpClientCodec` adds to the plain encoder and decoder, this codec needs only in part: an upstream
  * connection carries one exchange at a time and never a `CONNECT` (refused by {@link RequestChecks}), so remembering
- * whether the request in flight is a HEAD is enough to know that its final response has no body.
+ * whether the request in flight is a HEAD is enough to know that its final response has no body. The decoder and the
+ * encoder go into the pipeline as two handlers, sharing that one flag: Netty's `CombinedChannelDuplexHandler` would
+ * put a delegating context in the way of every read, write and flush.
  */
-final class UpstreamCodec
-    extends CombinedChannelDuplexHandler<UpstreamCodec.ResponseDecoder, UpstreamCodec.RequestEncoder> {
+final class UpstreamCodec {
+  private final ResponseDecoder decoder;
+  private final RequestEncoder encoder = new RequestEncoder();
   private boolean headInFlight;
 
   UpstreamCodec(HttpDecoderConfig responseLimits) {
-    init(new ResponseDecoder(responseLimits), new RequestEncoder());
+    decoder = new ResponseDecoder(responseLimits);
+  }
+
+  /** The codec's handlers followed by {@code then}, in pipeline order. */
+  ChannelHandler[] handlers(ChannelHandler... then) {
+    ChannelHandler[] handlers = new ChannelHandler[2 + then.length];
+    handlers[0] = decoder;
+    handlers[1] = encoder;
+    System.arraycopy(then, 0, handlers, 2, then.length);
+    return handlers;
   }
 
   final class RequestEncoder extends HttpRequestEncoder {

@@ -254,7 +254,8 @@ public final class EmbeddedFrontEnd {
     @Override
     public Future<Channel> acquire(URI upstream, EventLoop loop, RouteMeters meters) {
       StandIn standIn = new StandIn(standIns.size(), ++step, sent.size());
-      standIn.channel = new EmbeddedChannel(new ChannelOutboundHandlerAdapter() {
+      standIn.channel = new EmbeddedChannel();
+      standIn.channel.pipeline().addLast(new ChannelOutboundHandlerAdapter() {
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
           ByteBuf bytes = (ByteBuf) msg;
@@ -263,7 +264,8 @@ public final class EmbeddedFrontEnd {
           standIn.lastWriteAt = ++step;
           promise.setSuccess();
         }
-      }, UpstreamPool.newCodec(), new UpstreamHandler(Duration.ofMinutes(1), Duration.ofMinutes(1)));
+      }).addLast(
+          UpstreamPool.newCodec().handlers(new UpstreamHandler(Duration.ofMinutes(1), Duration.ofMinutes(1))));
       standIns.add(standIn);
       return loop.newSucceededFuture(standIn.channel);
     }

@@ -21,7 +21,8 @@ import java.time.Duration;
 public final class SteadyConnection implements UpstreamConnections {
   private final EmbeddedChannel client;
   private final EmbeddedChannel upstream =
-      new EmbeddedChannel(UpstreamPool.newCodec(), new UpstreamHandler(Duration.ofMinutes(1), Duration.ofMinutes(1)));
+      new EmbeddedChannel(
+          UpstreamPool.newCodec().handlers(new UpstreamHandler(Duration.ofMinutes(1), Duration.ofMinutes(1))));
   /** The last exchange's bytes as text, when recording; null otherwise. */
   private final StringBuilder forwarded;
   private final StringBuilder answered;

@@ -37,7 +37,7 @@ class UpstreamCodecTest {
 
   @Test
   void aForwardedRequestIsEncodedExactlyAsNettyEncodesIt() {
-    assertThat(encoded(new UpstreamCodec(new HttpDecoderConfig()), request()))
+    assertThat(encoded(new UpstreamCodec(new HttpDecoderConfig()).handlers(), request()))
         .isEqualTo(encoded(new HttpRequestEncoder(), request()))
         .contains("authorization: " + TOKEN + "\r\n")
         .contains("X-Long-Ascii: " + "a".repeat(100) + "\r\n");
@@ -52,7 +52,7 @@ class UpstreamCodecTest {
 
   @Test
   void theFinalResponseToAHeadHasNoBodyAndTheNextResponseIsReadInStep() {
-    EmbeddedChannel upstream = new EmbeddedChannel(new UpstreamCodec(new HttpDecoderConfig()));
+    EmbeddedChannel upstream = new EmbeddedChannel(new UpstreamCodec(new HttpDecoderConfig()).handlers());
     upstream.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.HEAD, "/h"));
     upstream.writeInbound(ascii(
         "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"));
@@ -85,6 +85,10 @@ class UpstreamCodecTest {
   }
 
   private static String encoded(ChannelHandler encoder, Object message) {
+    return encoded(new ChannelHandler[] {encoder}, message);
+  }
+
+  private static String encoded(ChannelHandler[] encoder, Object message) {
     EmbeddedChannel channel = new EmbeddedChannel(encoder);
     channel.writeOutbound(message);
     StringBuilder text = new StringBuilder();
