@@ -9,9 +9,10 @@ import java.nio.ByteOrder;
 
 /**
  * Netty's check of a header value (no control character but HTAB, no DEL, and no whitespace first), with the same
- * verdicts, eight characters at a time. Netty reads a value a character at a time, which for the kilobyte-long bearer
- * token of every request was the largest single cost of decoding it. A value that the quick pass cannot clear (it holds
- * a tab, a control character or DEL somewhere) goes to Netty's own check, which gives the verdict and its message.
+ * verdicts, eight characters at a time: the value check of upstream responses ({@link Forwarding#RESPONSE_HEADERS}).
+ * Netty reads a value a character at a time. A value that the quick pass cannot clear (it holds a tab, a control
+ * character or DEL somewhere) goes to Netty's own check, which gives the verdict and its message. Client requests are
+ * checked on their raw bytes instead ({@link HeadScan}).
  */
 final class HeaderValueCheck implements ValueValidator<CharSequence> {
   static final HeaderValueCheck INSTANCE = new HeaderValueCheck();
