@@ -68,6 +68,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     CLOSED
   }
 
+  /** The upstream's response head could not be decoded as HTTP. */
+  private static final class MalformedResponse extends DecoderException {
+    private static final long serialVersionUID = 1L;
+
+    MalformedResponse(Throwable cause) {
+      super(cause);
+    }
+  }
+
   /**
    * How long a keep-alive connection is quiet between requests before it gives back what its last request made it
    * hold: the last token, and the request decoder's scratch buffer, which Netty sizes for the longest header line it
@@ -383,7 +392,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   private void responseHead(HttpResponse head) {
     Exchange ex = current;
     if (head.decoderResult().isFailure()) {
-      upstreamFailed(head.decoderResult().cause());
+      upstreamFailed(new MalformedResponse(head.decoderResult().cause()));
       return;
     }
     if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
@@ -527,10 +536,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   private FullHttpResponse upstreamRefusal(Throwable cause) {
     String description =
-        cause instanceof SSLException || cause instanceof DecoderException
-                && cause.getCause() instanceof SSLException
-            ? "TLS with the upstream failed"
-            : "the upstream refused, reset or closed the connection";
+        cause instanceof MalformedResponse
+            ? "the upstream's response is not valid HTTP"
+            : cause instanceof SSLException || cause instanceof DecoderException
+                    && cause.getCause() instanceof SSLException
+                ? "TLS with the upstream failed"
+                : "the upstream refused, reset or closed the connection";
     LOG.debug("upstream unavailable for request {}: {}", current.requestId, cause.toString());
     return refusal(
         HttpResponseStatus.BAD_GATEWAY, Reason.UPSTREAM_UNAVAILABLE, description,

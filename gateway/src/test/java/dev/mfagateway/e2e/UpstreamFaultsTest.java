@@ -143,7 +143,9 @@ class UpstreamFaultsTest {
     assertServes(PLAIN, "plain");
     plain.fault(Fault.MALFORMED_HTTP);
 
-    Refusals.assertRefusal(gateway.get(PLAIN, token), 502, Refusals.NO_CHALLENGE, "upstream_unavailable");
+    HttpResponse<String> refused = gateway.get(PLAIN, token);
+    Refusals.assertRefusal(refused, 502, Refusals.NO_CHALLENGE, "upstream_unavailable");
+    assertThat(refused.body()).contains("the upstream's response is not valid HTTP");
     assertPromptProbe();
 
     plain.heal();
