@@ -7,10 +7,10 @@ import java.util.function.UnaryOperator;
 /**
  * Netty's buffer-leak detector is off in the gateway's process unless the operator names a level
  * (`-Dio.netty.leakDetection.level=simple`, `advanced` or `paranoid`, through the chart's `jvm.extraOptions`). At
- * Netty's default, one buffer in 128 is wrapped and tracked, with a stack trace taken when it is made and again when it is released: 4 % of the event loop's user
- * time in the profile, and 5–9 % of the CPU per request in interleaved A/Bs under a reused token (see
- * `loadtest/README.md`). Leaks are caught before a release instead: every test runs with every buffer tracked
- * (`paranoid`) and fails on any leak, and the soak watches direct memory for half an hour.
+ * Netty's default, one buffer in 128 is wrapped and tracked, with a stack trace taken when it is made and again when
+ * it is released: 4 % of the event loop's user time in the profile, and 5–9 % of the CPU per request in interleaved
+ * A/Bs under a reused token (see `loadtest/README.md`). Leaks are caught before a release instead: every test runs
+ * with every buffer tracked (`paranoid`) and fails on any leak, and the soak watches direct memory for half an hour.
  */
 final class LeakDetection {
   static final String LEVEL = "io.netty.leakDetection.level";

@@ -50,7 +50,7 @@ final class Forwarding {
   private static final NameValidator<CharSequence> WIRE_NAMES =
       DefaultHttpHeadersFactory.headersFactory().getNameValidator();
 
-  /** Every name that comes from the wire is validated as Netty validates it; the gateway's own names are valid as made. */
+  /** Names from the wire are validated as Netty validates them; the gateway's own names are valid as made. */
   private static final NameValidator<CharSequence> NAMES =
       name -> {
         if (!setByTheGateway(name)) {

@@ -22,9 +22,6 @@ final class HeadScan {
 
   private enum State { BEFORE_REQUEST_LINE, REQUEST_LINE, LINE_START, CR_AT_LINE_START, HEADER_LINE, DONE }
 
-  private static final long ONES = 0x0101010101010101L;
-  private static final long HIGH_BITS = 0x8080808080808080L;
-
   private State state = State.BEFORE_REQUEST_LINE;
   /** Bytes after the reader index that the scan has already seen. */
   private int seenAhead;
@@ -55,7 +52,7 @@ final class HeadScan {
             state = State.CR_AT_LINE_START;
           } else if (b == '\n') {
             state = State.DONE;
-          } else if (isControl(b)) {
+          } else if (ControlBytes.isControl(b)) {
             return Finding.CONTROL_CHARACTER;
           } else {
             state = State.HEADER_LINE;
@@ -88,6 +85,11 @@ final class HeadScan {
     return Finding.NONE;
   }
 
+  /** Whether the scan has reached the empty line that ends the head. */
+  boolean headComplete() {
+    return state == State.DONE;
+  }
+
   /** {@code consumed} bytes of the buffer were read since the last scan. */
   void consumed(int consumed) {
     seenAhead = Math.max(0, seenAhead - consumed);
@@ -99,29 +101,20 @@ final class HeadScan {
     seenAhead = 0;
   }
 
-  private static boolean isControl(byte b) {
-    return (b >= 0 && b < 0x20) || b == 0x7F;
-  }
-
   /** The index of the first byte from {@code from} that is below 0x20 or DEL, or {@code end} if there is none. */
   private static int nextControl(ByteBuf buffer, int from, int end) {
     int i = from;
     for (; i + Long.BYTES <= end; i += Long.BYTES) {
       long word = buffer.getLongLE(i);
-      if (hasByteBelow(word, 0x20) || hasByteBelow(word ^ (0x7F * ONES), 1)) {
+      if (ControlBytes.holdsControl(word)) {
         break;
       }
     }
     for (; i < end; i++) {
-      if (isControl(buffer.getByte(i))) {
+      if (ControlBytes.isControl(buffer.getByte(i))) {
         return i;
       }
     }
     return end;
-  }
-
-  /** Whether some byte of {@code word} is below {@code limit} (at most 0x80): exact as a yes or no. */
-  private static boolean hasByteBelow(long word, int limit) {
-    return ((word - limit * ONES) & ~word & HIGH_BITS) != 0;
   }
 }

@@ -26,8 +26,6 @@ final class HeaderValueCheck implements ValueValidator<CharSequence> {
   private static final int QUICK_FROM = 16;
   private static final int CHUNK = 4096;
   private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final long ONES = 0x0101010101010101L;
-  private static final long HIGH_BITS = 0x8080808080808080L;
   private static final FastThreadLocal<byte[]> SCRATCH =
       new FastThreadLocal<>() {
         @Override
@@ -71,21 +69,15 @@ final class HeaderValueCheck implements ValueValidator<CharSequence> {
     int i = 0;
     for (; i + Long.BYTES <= length; i += Long.BYTES) {
       long word = (long) WORDS.get(bytes, i);
-      if (hasByteBelow(word, 0x20) || hasByteBelow(word ^ (0x7F * ONES), 1)) {
+      if (ControlBytes.holdsControl(word)) {
         return false;
       }
     }
     for (; i < length; i++) {
-      int b = bytes[i] & 0xFF;
-      if (b < 0x20 || b == 0x7F) {
+      if (ControlBytes.isControl(bytes[i])) {
         return false;
       }
     }
     return true;
-  }
-
-  /** Whether some byte of {@code word} is below {@code limit} (at most 0x80): exact as a yes or no. */
-  private static boolean hasByteBelow(long word, int limit) {
-    return ((word - limit * ONES) & ~word & HIGH_BITS) != 0;
   }
 }

@@ -73,7 +73,6 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
       return;
     }
     if (awaitingHead && buffer.isReadable()) {
-      armDeadline(ctx);
       HeadScan.Finding finding = scan.scan(buffer);
       if (finding != HeadScan.Finding.NONE) {
         discarding = true;
@@ -86,6 +85,9 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
                 finding == HeadScan.Finding.OBS_FOLD ? new ObsFoldException() : new ControlCharacterException()));
         out.add(invalid);
         return;
+      }
+      if (!scan.headComplete()) {
+        armDeadline(ctx); // a head that arrived whole has nothing to wait for
       }
     }
     int readerBefore = buffer.readerIndex();

@@ -119,7 +119,8 @@ class HeadScanTest {
 
   private static String escaped(String head) {
     StringBuilder text = new StringBuilder();
-    head.chars().forEach(c -> text.append(c < 0x20 || c >= 0x7F ? String.format("\\x%02x", c) : String.valueOf((char) c)));
+    head.chars()
+        .forEach(c -> text.append(c < 0x20 || c >= 0x7F ? String.format("\\x%02x", c) : String.valueOf((char) c)));
     return text.toString();
   }
 }

@@ -78,6 +78,22 @@ class RequestHeadDecoderTest {
     assertThat(out).first().matches(message -> message.decoderResult().isSuccess());
   }
 
+  @Test
+  void onlyAHeadThatSpansReadsStartsTheHeaderTimer() {
+    EmbeddedChannel channel =
+        new EmbeddedChannel(new RequestHeadDecoder(new HttpDecoderConfig(), Duration.ofSeconds(10)));
+    try {
+      channel.writeInbound(Unpooled.copiedBuffer("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.US_ASCII));
+      assertThat(channel.runScheduledPendingTasks()).as("no timer for a head that arrived whole").isEqualTo(-1);
+
+      channel.writeInbound(Unpooled.copiedBuffer("GET /2 HTTP/1.1\r\nHo", StandardCharsets.US_ASCII));
+      assertThat(channel.runScheduledPendingTasks()).as("the header timeout runs for the rest of the head")
+          .isPositive();
+    } finally {
+      channel.finishAndReleaseAll();
+    }
+  }
+
   private static List<HttpObject> decode(String... reads) {
     return decode(new RequestHeadDecoder(new HttpDecoderConfig(), Duration.ofSeconds(10)), reads);
   }
