@@ -138,10 +138,12 @@ class UpstreamFaultsTest {
     assertServes(PLAIN, "plain");
   }
 
-  @Test
-  void malformedHttpFromTheUpstreamIs502() throws Exception {
+  /** A status line that is not HTTP, or a head with obs-fold or a control character in a header line. */
+  @ParameterizedTest
+  @EnumSource(value = Fault.class, names = {"MALFORMED_HTTP", "FOLDED_HEADER", "CONTROL_CHARACTER_IN_HEADER"})
+  void malformedHttpFromTheUpstreamIs502(Fault fault) throws Exception {
     assertServes(PLAIN, "plain");
-    plain.fault(Fault.MALFORMED_HTTP);
+    plain.fault(fault);
 
     HttpResponse<String> refused = gateway.get(PLAIN, token);
     Refusals.assertRefusal(refused, 502, Refusals.NO_CHALLENGE, "upstream_unavailable");

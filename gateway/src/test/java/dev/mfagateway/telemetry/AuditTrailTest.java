@@ -107,6 +107,9 @@ class AuditTrailTest {
     assertThat(hostile.get(0).path("status").asInt()).isEqualTo(400);
     assertThat(hostile.get(0).path("decision").asText()).isEqualTo("deny");
     assertThat(hostile.get(0).path("route").isNull()).isTrue();
+    // Refused on its raw bytes, before its request line was parsed: no method or path stands in for it.
+    assertThat(hostile.get(0).path("method").isNull()).isTrue();
+    assertThat(hostile.get(0).path("path").isNull()).isTrue();
   }
 
   /** Raw bytes on a new connection; waits for the gateway's answer and close. */
