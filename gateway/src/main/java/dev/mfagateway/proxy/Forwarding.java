@@ -59,17 +59,24 @@ final class Forwarding {
       };
 
   /**
-   * The header maps of client requests and upstream responses. Values are not validated again: their decoders refused
-   * any head whose header lines hold a character Netty's validation refuses ({@link HeadScan}), and the values the
-   * gateway sets are valid as made (addresses, the client's own `Host`, a sane or new request id, the configured
-   * upstream's authority). Checking the kilobyte-long bearer token of every request once more, as a `String`, was a
-   * measurable part of the data path. Trailers keep Netty's own factory, which validates them.
+   * The header maps of client requests. Values are not validated again: {@link RequestHeadDecoder} refused any head
+   * whose header lines hold a character Netty's validation refuses ({@link HeadScan}), and the values the gateway sets
+   * are valid as made (addresses, the client's own `Host`, a sane or new request id, the configured upstream's
+   * authority). Checking the kilobyte-long bearer token of every request once more, as a `String`, was a measurable
+   * part of the data path.
    */
   @SuppressWarnings("unchecked")
-  static final HttpHeadersFactory DECODED_HEADERS =
+  static final HttpHeadersFactory REQUEST_HEADERS =
       DefaultHttpHeadersFactory.headersFactory()
           .withNameValidator(NAMES)
           .withValueValidator((ValueValidator<CharSequence>) ValueValidator.NO_VALIDATION);
+
+  /**
+   * The header maps of upstream responses: names as above, every value validated as Netty validates it, by {@link
+   * HeaderValueCheck}.
+   */
+  static final HttpHeadersFactory RESPONSE_HEADERS =
+      DefaultHttpHeadersFactory.headersFactory().withNameValidator(NAMES).withValueValidator(HeaderValueCheck.INSTANCE);
 
   private Forwarding() {}
 

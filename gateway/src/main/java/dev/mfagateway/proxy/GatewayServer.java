@@ -162,7 +162,7 @@ public final class GatewayServer implements AutoCloseable {
     pipeline.addLast(
         new RequestHeadDecoder(
             new HttpDecoderConfig()
-                .setHeadersFactory(Forwarding.DECODED_HEADERS)
+                .setHeadersFactory(Forwarding.REQUEST_HEADERS)
                 .setMaxInitialLineLength(limits.maxInitialLine())
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(MAX_CHUNK),

@@ -1,46 +1,38 @@
 package dev.mfagateway.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.LastHttpContent;
-import java.util.List;
 
 /**
- * One pass over the raw bytes of a message head (a client's request, an upstream's response), however they are split
- * across reads, for what Netty's decoder does not refuse or refuses a character at a time:
+ * One pass over the raw bytes of a request head, however they are split across reads, for what Netty's decoder does
+ * not refuse or refuses a character at a time:
  *
  * <ul>
  *   <li>obs-fold (RFC 9112 §5.2): a header line that starts with a space or a tab continues the previous one, which
  *       Netty silently joins to it;
  *   <li>a control character in a header line: any byte below 0x20 but a tab, and DEL; a CR only just before its LF.
  *       These are the values Netty's header validation refuses (a name holding one is not a token either), checked
- *       here eight bytes at a time in the line's own buffer, so the header maps the decoders fill need not check
- *       every value again ({@link Forwarding#DECODED_HEADERS}).
+ *       here eight bytes at a time in the line's own buffer, so the header maps the decoder fills need not check
+ *       every value again ({@link Forwarding#REQUEST_HEADERS}).
  * </ul>
  *
- * The start line (request line, status line) is left to Netty, which refuses a control character in a request line,
- * and to the request checks.
+ * The request line is left to Netty, which refuses a control character in it, and to the request checks.
  */
 final class HeadScan {
   enum Finding { NONE, OBS_FOLD, CONTROL_CHARACTER }
 
-  private enum State { BEFORE_START_LINE, START_LINE, LINE_START, CR_AT_LINE_START, HEADER_LINE, DONE }
+  private enum State { BEFORE_REQUEST_LINE, REQUEST_LINE, LINE_START, CR_AT_LINE_START, HEADER_LINE, DONE }
 
-  private boolean awaitingHead = true;
-  private State state = State.BEFORE_START_LINE;
+  private State state = State.BEFORE_REQUEST_LINE;
   /** Bytes after the reader index that the scan has already seen. */
   private int seenAhead;
 
-  /** Scans what has arrived of the head since the last call, up to the head's end; nothing while a body is read. */
+  /** Scans what has arrived of the head since the last call, up to the head's end. */
   Finding scan(ByteBuf buffer) {
-    if (!awaitingHead) {
-      return Finding.NONE;
-    }
     int end = buffer.writerIndex();
     for (int i = buffer.readerIndex() + seenAhead; i < end && state != State.DONE; i++) {
-      if (state == State.START_LINE || state == State.HEADER_LINE) {
+      if (state == State.REQUEST_LINE || state == State.HEADER_LINE) {
         // Inside a line only its end and its control characters matter: jump to the next of them.
-        int stop = state == State.START_LINE ? buffer.indexOf(i, end, (byte) '\n') : nextControl(buffer, i, end);
+        int stop = state == State.REQUEST_LINE ? buffer.indexOf(i, end, (byte) '\n') : nextControl(buffer, i, end);
         if (stop < 0 || stop == end) {
           seenAhead += end - i;
           return Finding.NONE;
@@ -50,8 +42,8 @@ final class HeadScan {
       }
       byte b = buffer.getByte(i);
       switch (state) {
-        case BEFORE_START_LINE -> state = (b == '\r' || b == '\n') ? state : State.START_LINE;
-        case START_LINE -> state = State.LINE_START;
+        case BEFORE_REQUEST_LINE -> state = (b == '\r' || b == '\n') ? state : State.REQUEST_LINE;
+        case REQUEST_LINE -> state = State.LINE_START;
         case LINE_START -> {
           if (b == ' ' || b == '\t') {
             return Finding.OBS_FOLD;
@@ -98,27 +90,15 @@ final class HeadScan {
     return state == State.DONE;
   }
 
-  /** Whether the bytes that come next belong to a head, not to a body. */
-  boolean awaitingHead() {
-    return awaitingHead;
+  /** {@code consumed} bytes of the buffer were read since the last scan. */
+  void consumed(int consumed) {
+    seenAhead = Math.max(0, seenAhead - consumed);
   }
 
-  /**
-   * The decoder read {@code consumed} bytes since the last scan and added the messages of {@code out} from index
-   * {@code from}: a message's head ends the wait for a head, a message's last part starts the next one.
-   */
-  void decoded(int consumed, List<Object> out, int from) {
-    seenAhead = Math.max(0, seenAhead - consumed);
-    for (int i = from; i < out.size(); i++) {
-      if (out.get(i) instanceof HttpMessage) {
-        awaitingHead = false;
-      }
-      if (out.get(i) instanceof LastHttpContent) {
-        awaitingHead = true;
-        state = State.BEFORE_START_LINE;
-        seenAhead = 0;
-      }
-    }
+  /** The next head starts: scan from its first byte. */
+  void reset() {
+    state = State.BEFORE_REQUEST_LINE;
+    seenAhead = 0;
   }
 
   /** The index of the first byte from {@code from} that is below 0x20 or DEL, or {@code end} if there is none. */

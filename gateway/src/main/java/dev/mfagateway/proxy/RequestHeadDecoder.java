@@ -61,6 +61,7 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
 
   private final HttpDecoderConfig config;
   private final Duration headerTimeout;
+  private boolean awaitingHead = true;
   private boolean discarding;
   private final HeadScan scan = new HeadScan();
   private Deadline deadline;
@@ -77,26 +78,28 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
       buffer.skipBytes(buffer.readableBytes());
       return;
     }
-    HeadScan.Finding finding = scan.scan(buffer);
-    if (finding != HeadScan.Finding.NONE) {
-      discarding = true;
-      stopDeadline();
-      buffer.skipBytes(buffer.readableBytes());
-      DefaultFullHttpRequest invalid =
-          new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
-      invalid.setDecoderResult(
-          DecoderResult.failure(
-              finding == HeadScan.Finding.OBS_FOLD ? new ObsFoldException() : new ControlCharacterException()));
-      out.add(invalid);
-      return;
-    }
-    if (scan.awaitingHead() && buffer.isReadable() && !scan.headComplete()) {
-      armDeadline(ctx); // a head that arrived whole has nothing to wait for
+    if (awaitingHead && buffer.isReadable()) {
+      HeadScan.Finding finding = scan.scan(buffer);
+      if (finding != HeadScan.Finding.NONE) {
+        discarding = true;
+        stopDeadline();
+        buffer.skipBytes(buffer.readableBytes());
+        DefaultFullHttpRequest invalid =
+            new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
+        invalid.setDecoderResult(
+            DecoderResult.failure(
+                finding == HeadScan.Finding.OBS_FOLD ? new ObsFoldException() : new ControlCharacterException()));
+        out.add(invalid);
+        return;
+      }
+      if (!scan.headComplete()) {
+        armDeadline(ctx); // a head that arrived whole has nothing to wait for
+      }
     }
     int readerBefore = buffer.readerIndex();
     int outBefore = out.size();
     super.decode(ctx, buffer, out);
-    scan.decoded(buffer.readerIndex() - readerBefore, out, outBefore);
+    scan.consumed(buffer.readerIndex() - readerBefore);
     for (int i = outBefore; i < out.size(); i++) {
       if (out.get(i) instanceof HttpRequest head && i + 1 < out.size()
           && out.get(i + 1) == LastHttpContent.EMPTY_LAST_CONTENT) {
@@ -109,7 +112,12 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
         stopDeadline();
       }
       if (message instanceof HttpMessage) {
+        awaitingHead = false;
         stopDeadline();
+      }
+      if (message instanceof LastHttpContent) {
+        awaitingHead = true;
+        scan.reset();
       }
     }
   }
@@ -132,7 +140,7 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
    * scratch buffer starts small again: Netty's grows to the longest header line read and never shrinks.
    */
   void renewIfBetweenRequests(ChannelPipeline pipeline) {
-    if (scan.awaitingHead() && !discarding && actualReadableBytes() == 0) {
+    if (awaitingHead && !discarding && actualReadableBytes() == 0) {
       pipeline.replace(this, pipeline.context(this).name(), new RequestHeadDecoder(config, headerTimeout));
     }
   }
@@ -159,7 +167,7 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
   }
 
   private void headTimedOut(ChannelHandlerContext ctx) {
-    if (scan.awaitingHead() && !discarding) {
+    if (awaitingHead && !discarding) {
       discarding = true;
       ctx.fireUserEventTriggered(HeadTimeout.INSTANCE);
     }

@@ -3,9 +3,6 @@ package dev.mfagateway.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
@@ -14,8 +11,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import java.util.List;
 
 /**
@@ -27,15 +22,6 @@ import java.util.List;
  * put a delegating context in the way of every read, write and flush.
  */
 final class UpstreamCodec {
-  /** What the scan found in a response head. */
-  static final class InvalidHead extends DecoderException {
-    private static final long serialVersionUID = 1L;
-
-    InvalidHead(HeadScan.Finding finding) {
-      super(finding == HeadScan.Finding.OBS_FOLD ? "obs-fold in a header line" : "control character in a header line");
-    }
-  }
-
   private final ResponseDecoder decoder;
   private final RequestEncoder encoder = new RequestEncoder();
   private boolean headInFlight;
@@ -68,39 +54,9 @@ final class UpstreamCodec {
     }
   }
 
-  /**
-   * Netty's response decoder, whose header maps do not check values ({@link Forwarding#DECODED_HEADERS}): each response
-   * head is scanned on its raw bytes first ({@link HeadScan}), and one with obs-fold or a control character in a
-   * header line becomes a failed message (the exchange answers 502, as RFC 9112 §5.2 allows for obs-fold); after it
-   * the connection reads nothing more.
-   */
   final class ResponseDecoder extends HttpResponseDecoder {
-    private final HeadScan scan = new HeadScan();
-    private boolean refused;
-
     ResponseDecoder(HttpDecoderConfig limits) {
       super(limits);
-    }
-
-    @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
-      if (refused) {
-        buffer.skipBytes(buffer.readableBytes());
-        return;
-      }
-      HeadScan.Finding finding = scan.scan(buffer);
-      if (finding != HeadScan.Finding.NONE) {
-        refused = true;
-        buffer.skipBytes(buffer.readableBytes());
-        HttpResponse invalid = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY);
-        invalid.setDecoderResult(DecoderResult.failure(new InvalidHead(finding)));
-        out.add(invalid);
-        return;
-      }
-      int readerBefore = buffer.readerIndex();
-      int outBefore = out.size();
-      super.decode(ctx, buffer, out);
-      scan.decoded(buffer.readerIndex() - readerBefore, out, outBefore);
     }
 
     @Override

@@ -143,7 +143,7 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
   static UpstreamCodec newCodec() {
     return new UpstreamCodec(
         new HttpDecoderConfig()
-            .setHeadersFactory(Forwarding.DECODED_HEADERS)
+            .setHeadersFactory(Forwarding.RESPONSE_HEADERS)
             .setMaxInitialLineLength(MAX_RESPONSE_LINE)
             .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
             .setMaxChunkSize(MAX_CHUNK));
