@@ -136,7 +136,8 @@ final class Exchange {
     Decision verdict = decision;
     String decided = verdict != null ? verdict.verdict().label() : shapeRefusal != null ? Verdict.DENY.label() : null;
     Reason reason = verdict != null ? verdict.reason() : shapeRefusal;
-    HttpRequest line = request == null || RequestHeadDecoder.refusedUnread(request) ? null : request;
+    HttpRequest line =
+        request == null || request.decoderResult().cause() instanceof RequestHeadDecoder.ScanRefusal ? null : request;
     gateway.audit().access(requestId, line == null ? null : line.method().name(),
         line == null ? null : line.uri(), status, now - started, bytesIn, bytesOut,
         route == null ? null : route.config().name(), decided, reason == null ? null : reason.wireName(), client);

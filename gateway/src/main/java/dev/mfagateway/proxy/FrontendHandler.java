@@ -535,17 +535,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
   }
 
   private FullHttpResponse upstreamRefusal(Throwable cause) {
-    String description =
-        cause instanceof MalformedResponse
-            ? "the upstream's response is not valid HTTP"
-            : cause instanceof SSLException || cause instanceof DecoderException
-                    && cause.getCause() instanceof SSLException
-                ? "TLS with the upstream failed"
-                : "the upstream refused, reset or closed the connection";
     LOG.debug("upstream unavailable for request {}: {}", current.requestId, cause.toString());
     return refusal(
-        HttpResponseStatus.BAD_GATEWAY, Reason.UPSTREAM_UNAVAILABLE, description,
+        HttpResponseStatus.BAD_GATEWAY, Reason.UPSTREAM_UNAVAILABLE, whatFailed(cause),
         !current.keepAlive || current.awaitsContinue());
+  }
+
+  private static String whatFailed(Throwable upstreamFailure) {
+    if (upstreamFailure instanceof MalformedResponse) {
+      return "the upstream's response is not valid HTTP";
+    }
+    if (upstreamFailure instanceof SSLException
+        || upstreamFailure instanceof DecoderException && upstreamFailure.getCause() instanceof SSLException) {
+      return "TLS with the upstream failed";
+    }
+    return "the upstream refused, reset or closed the connection";
   }
 
   /** A refusal of the current request; {@code close} ends the connection after it. */

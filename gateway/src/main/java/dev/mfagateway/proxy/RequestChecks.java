@@ -47,11 +47,10 @@ final class RequestChecks {
           HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, Reason.HEADERS_TOO_LARGE, HttpRejection.HEADERS_TOO_LARGE,
           "request headers too large");
     }
-    if (cause instanceof RequestHeadDecoder.ObsFoldException) {
-      return badRequest(HttpRejection.OBS_FOLD, "header line folding (obs-fold) is not accepted");
-    }
-    if (cause instanceof RequestHeadDecoder.ControlCharacterException) {
-      return badRequest(HttpRejection.MALFORMED, "a header line holds a control character");
+    if (cause instanceof RequestHeadDecoder.ScanRefusal refusal) {
+      return refusal.finding == HeadScan.Finding.OBS_FOLD
+          ? badRequest(HttpRejection.OBS_FOLD, "header line folding (obs-fold) is not accepted")
+          : badRequest(HttpRejection.MALFORMED, "a header line holds a control character");
     }
     if (cause instanceof TooLongFrameException) {
       return badRequest(HttpRejection.TOO_LARGE, "request too large: " + cause.getClass().getSimpleName());

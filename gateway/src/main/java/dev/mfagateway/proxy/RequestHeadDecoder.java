@@ -26,7 +26,7 @@ import java.util.List;
  * <ul>
  *   <li>the raw head bytes are scanned first ({@link HeadScan}): a continuation line (obs-fold, which Netty silently
  *       joins to the previous header) or a control character in a header line turns the request into a failed message
- *       ({@link ObsFoldException}, {@link ControlCharacterException});
+ *       ({@link ScanRefusal});
  *   <li>header deadline: from the first byte of a head, the head must be complete within {@code headerTimeout}
  *       (slowloris), or {@link HeadTimeout} is fired up the pipeline.
  * </ul>
@@ -35,28 +35,18 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
   /** User event: a request head was not complete in time. */
   enum HeadTimeout { INSTANCE }
 
-  /** A header line continued on the next line (RFC 9112 §5.2 obs-fold). */
-  static final class ObsFoldException extends DecoderException {
+  /**
+   * What the scan found in a head, before Netty read its request line (whose method and target in the failed message
+   * are placeholders): obs-fold (RFC 9112 §5.2) or a control character in a header line.
+   */
+  static final class ScanRefusal extends DecoderException {
     private static final long serialVersionUID = 1L;
+    final HeadScan.Finding finding;
 
-    ObsFoldException() {
-      super("obs-fold");
+    ScanRefusal(HeadScan.Finding finding) {
+      super(finding.name());
+      this.finding = finding;
     }
-  }
-
-  /** A header line holds a control character (below 0x20 but a tab, or DEL; a CR not just before its LF). */
-  static final class ControlCharacterException extends DecoderException {
-    private static final long serialVersionUID = 1L;
-
-    ControlCharacterException() {
-      super("control character in a header line");
-    }
-  }
-
-  /** A head the scan refused before Netty read its request line: its method and target are placeholders. */
-  static boolean refusedUnread(HttpRequest head) {
-    Throwable cause = head.decoderResult().cause();
-    return cause instanceof ObsFoldException || cause instanceof ControlCharacterException;
   }
 
   private final HttpDecoderConfig config;
@@ -86,9 +76,7 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
         buffer.skipBytes(buffer.readableBytes());
         DefaultFullHttpRequest invalid =
             new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
-        invalid.setDecoderResult(
-            DecoderResult.failure(
-                finding == HeadScan.Finding.OBS_FOLD ? new ObsFoldException() : new ControlCharacterException()));
+        invalid.setDecoderResult(DecoderResult.failure(new ScanRefusal(finding)));
         out.add(invalid);
         return;
       }

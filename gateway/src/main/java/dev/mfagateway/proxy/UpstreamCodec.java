@@ -30,13 +30,9 @@ final class UpstreamCodec {
     decoder = new ResponseDecoder(responseLimits);
   }
 
-  /** The codec's handlers followed by {@code then}, in pipeline order. */
-  ChannelHandler[] handlers(ChannelHandler... then) {
-    ChannelHandler[] handlers = new ChannelHandler[2 + then.length];
-    handlers[0] = decoder;
-    handlers[1] = encoder;
-    System.arraycopy(then, 0, handlers, 2, then.length);
-    return handlers;
+  /** The codec's handlers, in pipeline order. */
+  ChannelHandler[] handlers() {
+    return new ChannelHandler[] {decoder, encoder};
   }
 
   final class RequestEncoder extends HttpRequestEncoder {

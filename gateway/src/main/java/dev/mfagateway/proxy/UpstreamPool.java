@@ -132,8 +132,8 @@ final class UpstreamPool implements UpstreamConnections, AutoCloseable {
                       requestServerName(ssl.engine(), host);
                       pipeline.addLast(ssl);
                     }
-                    pipeline.addLast(
-                        newCodec().handlers(new UpstreamHandler(config.idleTimeout(), config.poolIdleTimeout())));
+                    pipeline.addLast(newCodec().handlers());
+                    pipeline.addLast(new UpstreamHandler(config.idleTimeout(), config.poolIdleTimeout()));
                   }
                 });
     return new LoopPool(key.loop(), bootstrap, perLoopMax, maxPendingAcquires, config.connectTimeout());

@@ -264,8 +264,8 @@ public final class EmbeddedFrontEnd {
           standIn.lastWriteAt = ++step;
           promise.setSuccess();
         }
-      }).addLast(
-          UpstreamPool.newCodec().handlers(new UpstreamHandler(Duration.ofMinutes(1), Duration.ofMinutes(1))));
+      }).addLast(UpstreamPool.newCodec().handlers())
+          .addLast(new UpstreamHandler(Duration.ofMinutes(1), Duration.ofMinutes(1)));
       standIns.add(standIn);
       return loop.newSucceededFuture(standIn.channel);
     }

@@ -77,7 +77,8 @@ class HeadScanTest {
     List<HttpObject> out = decode(gatewayDecoder(), BEFORE + "a\u0001b" + AFTER);
 
     assertThat(out).hasSize(1);
-    assertThat(out.get(0).decoderResult().cause()).isInstanceOf(RequestHeadDecoder.ControlCharacterException.class);
+    assertThat(out.get(0).decoderResult().cause()).isInstanceOfSatisfying(RequestHeadDecoder.ScanRefusal.class,
+        refusal -> assertThat(refusal.finding).isEqualTo(HeadScan.Finding.CONTROL_CHARACTER));
     assertThat(RequestChecks.decoderProblem(out.get(0)).description())
         .isEqualTo("a header line holds a control character");
   }

@@ -28,7 +28,8 @@ class RequestHeadDecoderTest {
     List<HttpObject> out = decode("GET / HTTP/1.1\r\nHost: a\r\nX-A: a\r\n", " folded\r\n\r\n");
 
     assertThat(out).hasSize(1);
-    assertThat(out.get(0).decoderResult().cause()).isInstanceOf(RequestHeadDecoder.ObsFoldException.class);
+    assertThat(out.get(0).decoderResult().cause()).isInstanceOfSatisfying(
+        RequestHeadDecoder.ScanRefusal.class, refusal -> assertThat(refusal.finding).isEqualTo(HeadScan.Finding.OBS_FOLD));
   }
 
   @Test
@@ -37,7 +38,8 @@ class RequestHeadDecoderTest {
     List<HttpObject> out = decode(raw.split(""));
 
     assertThat(out).hasSize(1);
-    assertThat(out.get(0).decoderResult().cause()).isInstanceOf(RequestHeadDecoder.ObsFoldException.class);
+    assertThat(out.get(0).decoderResult().cause()).isInstanceOfSatisfying(
+        RequestHeadDecoder.ScanRefusal.class, refusal -> assertThat(refusal.finding).isEqualTo(HeadScan.Finding.OBS_FOLD));
   }
 
   @Test

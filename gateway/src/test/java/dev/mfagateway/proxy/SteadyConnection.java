@@ -20,9 +20,7 @@ import java.time.Duration;
  */
 public final class SteadyConnection implements UpstreamConnections {
   private final EmbeddedChannel client;
-  private final EmbeddedChannel upstream =
-      new EmbeddedChannel(
-          UpstreamPool.newCodec().handlers(new UpstreamHandler(Duration.ofMinutes(1), Duration.ofMinutes(1))));
+  private final EmbeddedChannel upstream = new EmbeddedChannel();
   /** The last exchange's bytes as text, when recording; null otherwise. */
   private final StringBuilder forwarded;
   private final StringBuilder answered;
@@ -32,6 +30,9 @@ public final class SteadyConnection implements UpstreamConnections {
   SteadyConnection(GatewayContext shared, boolean recording) {
     forwarded = recording ? new StringBuilder() : null;
     answered = recording ? new StringBuilder() : null;
+    upstream.pipeline()
+        .addLast(UpstreamPool.newCodec().handlers())
+        .addLast(new UpstreamHandler(Duration.ofMinutes(1), Duration.ofMinutes(1)));
     GatewayContext context = EmbeddedFrontEnd.withUpstreams(shared, this);
     client = new EmbeddedChannel(new ChannelInitializer<Channel>() {
       @Override
