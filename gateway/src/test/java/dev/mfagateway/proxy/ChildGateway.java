@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * can hold 10,000 client sockets on the test side while the gateway holds 10,000 on its side), its own heap settings,
  * and its memory and descriptors readable from /proc. It logs with the production Log4j configuration (JSON lines).
  */
-final class ChildGateway implements AutoCloseable {
+public final class ChildGateway implements AutoCloseable {
   private static final Duration START = Duration.ofSeconds(60);
 
   private final Process process;
@@ -54,7 +54,7 @@ final class ChildGateway implements AutoCloseable {
    * Starts a gateway routing `/` to {@code upstream}, keys from {@link TestGateway#ISSUER}, with {@code limits} as the body of
    * `gateway.limits { … }` (empty: SPEC defaults) and {@code jvmOptions}; returns once it listens and has its keys.
    */
-  static ChildGateway start(Path dir, URI upstream, String limits, List<String> jvmOptions)
+  public static ChildGateway start(Path dir, URI upstream, String limits, List<String> jvmOptions)
       throws Exception {
     Path config = dir.resolve("gateway.conf");
     Files.writeString(config, """
@@ -86,11 +86,11 @@ final class ChildGateway implements AutoCloseable {
     }
   }
 
-  InetSocketAddress address() {
+  public InetSocketAddress address() {
     return new InetSocketAddress("127.0.0.1", port("gateway"));
   }
 
-  InetSocketAddress adminAddress() {
+  public InetSocketAddress adminAddress() {
     return new InetSocketAddress("127.0.0.1", port("admin"));
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mfagateway.Gateway;
 import dev.mfagateway.config.ConfigLoader;
+import dev.mfagateway.proxy.ChildGateway;
 import dev.mfagateway.testing.RefusalCases;
 import dev.mfagateway.testing.TestConfigs;
 import dev.mfagateway.testing.TestIssuer;
@@ -19,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,7 +51,9 @@ import org.junit.jupiter.api.Timeout;
  * timeouts, and requests that queue for a pooled upstream connection. A second gateway whose JWKS is down (its metrics
  * clock three hours on) makes the key alerts true, and a closed port the gateway-down alert. A third gateway, in
  * report-only with per-app compliance series, serves its own tenant a fixed mix of calls, so the Compliance row's
- * figures can be checked, not just found.
+ * figures can be checked, not just found. A fourth, in a JVM of its own with a direct-memory limit of
+ * {@link #SMALL_DIRECT_LIMIT}, is sent the first part of request heads on connections that then wait (its header
+ * timeout is ten minutes), until the parts it holds in buffers come to more than 90 % of that limit.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(300)
@@ -67,6 +71,10 @@ class PrometheusEvaluationTest {
   static final int APP_ONLY_CALLS = 1;
   static final Map<String, String> ALL_TENANTS = Map.of("route", ".*", "tenant", ".*");
   static final Map<String, String> FLEET_ONLY = Map.of("route", ".*", "tenant", FLEET_TENANT);
+  /** The direct-memory limit of the fourth gateway (Netty holds it to the limit: past it, allocations fail). */
+  static final long SMALL_DIRECT_LIMIT = 8 * 1024 * 1024;
+  /** The first part of a request head that the fourth gateway is sent on each held connection. */
+  static final String PART_OF_A_HEAD = "GET /held HTTP/1.1\r\nHost: gw\r\nX-Pad: " + "a".repeat(16 * 1024);
   /** What Prometheus sends when it scrapes. */
   static final String PROMETHEUS_ACCEPT = GatewayMetricsTest.PROMETHEUS_ACCEPT;
 
@@ -79,6 +87,8 @@ class PrometheusEvaluationTest {
   private Gateway gateway;
   private Gateway keyless;
   private Gateway fleet;
+  private ChildGateway nearDirectLimit;
+  private final List<Socket> heldConnections = new ArrayList<>();
   private ScheduledExecutorService traffic;
   private PrometheusHarness prometheus;
   private String deadTarget;
@@ -135,8 +145,12 @@ class PrometheusEvaluationTest {
     traffic.scheduleWithFixedDelay(this::fleetTraffic, 0, 50, TimeUnit.MILLISECONDS);
     traffic.scheduleWithFixedDelay(this::queuedTraffic, 0, 50, TimeUnit.MILLISECONDS);
     traffic.scheduleWithFixedDelay(this::headerTimeout, 0, 100, TimeUnit.MILLISECONDS);
+    nearDirectLimit = ChildGateway.start(Files.createTempDirectory("near-direct-limit"), upstream.uri(),
+        "header-timeout = 10m", List.of("-Dio.netty.maxDirectMemory=" + SMALL_DIRECT_LIMIT));
+    fillDirectMemory();
     deadTarget = "127.0.0.1:" + PrometheusHarness.freePort();
-    prometheus = PrometheusHarness.start(JOB, List.of(target(gateway), target(keyless), target(fleet), deadTarget),
+    prometheus = PrometheusHarness.start(JOB,
+        List.of(target(gateway), target(keyless), target(fleet), target(nearDirectLimit.adminAddress()), deadTarget),
         ProjectFiles.RULES);
   }
 
@@ -171,6 +185,39 @@ class PrometheusEvaluationTest {
     return claims;
   }
 
+  /**
+   * Opens connections to the fourth gateway that each send {@link #PART_OF_A_HEAD} and wait, one at a time, until the
+   * gateway's direct memory is above 92 % of its limit (each part is held in a buffer until the head completes): the
+   * alert's 90 % with a margin for buffers that were in use only while it was measured.
+   */
+  private void fillDirectMemory() throws IOException, InterruptedException {
+    double share = 0;
+    while (share <= 0.92) {
+      if (heldConnections.size() == 2_000) {
+        throw new AssertionError("2,000 held heads and direct memory at " + share + " of the limit");
+      }
+      Socket socket = new Socket();
+      heldConnections.add(socket);
+      socket.connect(nearDirectLimit.address(), 5_000);
+      socket.getOutputStream().write(PART_OF_A_HEAD.getBytes(StandardCharsets.US_ASCII));
+      share = directMemoryShare(nearDirectLimit.adminAddress());
+    }
+  }
+
+  /** Netty's count of direct memory over its limit, from {@code admin}'s /metrics. */
+  private double directMemoryShare(InetSocketAddress admin) throws IOException, InterruptedException {
+    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + target(admin) + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    return value(metrics, "mfa_gateway_netty_direct_memory_used_bytes")
+        / value(metrics, "mfa_gateway_netty_direct_memory_max_bytes");
+  }
+
+  private static double value(String metrics, String series) {
+    return metrics.lines().filter(line -> line.startsWith(series + " "))
+        .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + series + " on /metrics"));
+  }
+
   private final AtomicReference<Throwable> trafficFailure = new AtomicReference<>();
   private volatile boolean stopping;
 
@@ -184,10 +231,14 @@ class PrometheusEvaluationTest {
       traffic.shutdownNow();
       traffic.awaitTermination(10, TimeUnit.SECONDS);
     }
-    for (AutoCloseable part : new AutoCloseable[] {gateway, keyless, fleet, upstream, slowUpstream, issuer}) {
+    for (AutoCloseable part :
+        new AutoCloseable[] {gateway, keyless, fleet, nearDirectLimit, upstream, slowUpstream, issuer}) {
       if (part != null) {
         part.close();
       }
+    }
+    for (Socket held : heldConnections) {
+      held.close();
     }
     assertThat(trafficFailure.get()).as("every background request got the status it expected").isNull();
   }
@@ -199,12 +250,13 @@ class PrometheusEvaluationTest {
     assertThat(health.get(target(gateway))).isEqualTo("up ");
     assertThat(health.get(target(keyless))).isEqualTo("up ");
     assertThat(health.get(target(fleet))).isEqualTo("up ");
+    assertThat(health.get(target(nearDirectLimit.adminAddress()))).isEqualTo("up ");
     assertThat(health.get(deadTarget)).startsWith("down ");
     HttpResponse<String> openMetrics = scrape(PROMETHEUS_ACCEPT);
     assertThat(openMetrics.headers().firstValue("content-type"))
         .hasValue("application/openmetrics-text; version=1.0.0; charset=utf-8");
     assertThat(openMetrics.body()).endsWith("# EOF\n");
-    assertThat(prometheus.awaitData("mfa_gateway_build_info{version=\"development\"}")).hasSize(3);
+    assertThat(prometheus.awaitData("mfa_gateway_build_info{version=\"development\"}")).hasSize(4);
   }
 
   @Test
@@ -359,7 +411,7 @@ class PrometheusEvaluationTest {
     prometheus.awaitScraped();
     List<DashboardQueries.Query> alerts = DashboardQueries.rules(ProjectFiles.RULES);
 
-    assertThat(alerts).hasSize(8);
+    assertThat(alerts).hasSize(9);
     assertThat(queriesWithoutData(alerts)).isEmpty();
   }
 
@@ -576,7 +628,10 @@ class PrometheusEvaluationTest {
   }
 
   private static String target(Gateway target) {
-    InetSocketAddress admin = target.adminAddress();
+    return target(target.adminAddress());
+  }
+
+  private static String target(InetSocketAddress admin) {
     return "127.0.0.1:" + admin.getPort();
   }
 

@@ -22,7 +22,7 @@ class PrometheusRulesTest {
         ProjectFiles.CHART_FILES, Duration.ofSeconds(60));
 
     assertThat(check.exitCode()).as(check.output()).isZero();
-    assertThat(check.output()).contains("SUCCESS: 8 rules found");
+    assertThat(check.output()).contains("SUCCESS: 9 rules found");
   }
 
   @Test
