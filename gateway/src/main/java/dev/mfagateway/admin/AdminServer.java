@@ -6,6 +6,7 @@ import dev.mfagateway.compliance.ReportPage;
 import dev.mfagateway.compliance.ReportView;
 import dev.mfagateway.compliance.Window;
 import dev.mfagateway.config.Endpoint;
+import dev.mfagateway.proxy.MemoryExhaustionLog;
 import dev.mfagateway.telemetry.GatewayMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -113,6 +114,16 @@ public final class AdminServer implements AutoCloseable {
   }
 
   private final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /** A failed read or answer (out of memory, a reset) closes the connection: the scraper is not left waiting. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      OutOfMemoryError exhausted = MemoryExhaustionLog.exhaustion(cause);
+      if (exhausted != null) {
+        MemoryExhaustionLog.connectionClosed("admin", exhausted);
+      }
+      ctx.close();
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
       if (!request.decoderResult().isSuccess()) {
@@ -213,10 +224,7 @@ public final class AdminServer implements AutoCloseable {
       if (!open) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       }
-      var written = ctx.writeAndFlush(response);
-      if (!open) {
-        written.addListener(ChannelFutureListener.CLOSE);
-      }
+      ctx.writeAndFlush(response).addListener(open ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
     }
   }
 }

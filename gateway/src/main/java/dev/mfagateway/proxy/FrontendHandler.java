@@ -742,7 +742,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    LOG.debug("client connection failed: {}", cause.toString());
+    OutOfMemoryError exhausted = MemoryExhaustionLog.exhaustion(cause);
+    if (exhausted != null) {
+      MemoryExhaustionLog.connectionClosed("client", exhausted);
+    } else {
+      LOG.debug("client connection failed: {}", cause.toString());
+    }
     close();
   }
 
