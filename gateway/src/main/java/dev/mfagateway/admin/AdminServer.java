@@ -117,10 +117,7 @@ public final class AdminServer implements AutoCloseable {
     /** A failed read or answer (out of memory, a reset) closes the connection: the scraper is not left waiting. */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      OutOfMemoryError exhausted = MemoryExhaustionLog.exhaustion(cause);
-      if (exhausted != null) {
-        MemoryExhaustionLog.connectionClosed("admin", exhausted);
-      }
+      MemoryExhaustionLog.closedForWantOfMemory("admin", cause);
       ctx.close();
     }
 
@@ -224,7 +221,8 @@ public final class AdminServer implements AutoCloseable {
       if (!open) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       }
-      ctx.writeAndFlush(response).addListener(open ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(response)
+          .addListener(open ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
     }
   }
 }

@@ -742,10 +742,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    OutOfMemoryError exhausted = MemoryExhaustionLog.exhaustion(cause);
-    if (exhausted != null) {
-      MemoryExhaustionLog.connectionClosed("client", exhausted);
-    } else {
+    if (!MemoryExhaustionLog.closedForWantOfMemory("client", cause)) {
       LOG.debug("client connection failed: {}", cause.toString());
     }
     close();

@@ -18,18 +18,21 @@ public final class MemoryExhaustionLog {
 
   private MemoryExhaustionLog() {}
 
-  /** The out-of-memory error in {@code failure}'s causes, if there is one. */
-  public static OutOfMemoryError exhaustion(Throwable failure) {
+  /**
+   * Whether {@code failure}, which closed a {@code side} connection (`client`, `admin`), was the gateway running out of
+   * memory; if so it is counted, and written when a line is due.
+   */
+  public static boolean closedForWantOfMemory(String side, Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof OutOfMemoryError exhausted) {
-        return exhausted;
+        report(side, exhausted);
+        return true;
       }
     }
-    return null;
+    return false;
   }
 
-  /** A {@code side} connection (`client`, `admin`) was closed because {@code exhausted} was thrown on it. */
-  public static void connectionClosed(String side, OutOfMemoryError exhausted) {
+  private static void report(String side, OutOfMemoryError exhausted) {
     long now = System.nanoTime();
     long due = nextLineAt.get();
     if (now - due < 0 || !nextLineAt.compareAndSet(due, now + INTERVAL_NANOS)) {

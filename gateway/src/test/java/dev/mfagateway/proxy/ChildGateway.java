@@ -51,8 +51,9 @@ public final class ChildGateway implements AutoCloseable {
   }
 
   /**
-   * Starts a gateway routing `/` to {@code upstream}, keys from {@link TestGateway#ISSUER}, with {@code limits} as the body of
-   * `gateway.limits { … }` (empty: SPEC defaults) and {@code jvmOptions}; returns once it listens and has its keys.
+   * Starts a gateway routing `/` to {@code upstream}, keys from {@link TestGateway#ISSUER}, with {@code limits} as the
+   * body of `gateway.limits { … }` (empty: SPEC defaults) and {@code jvmOptions}; returns once it listens and has its
+   * keys.
    */
   public static ChildGateway start(Path dir, URI upstream, String limits, List<String> jvmOptions)
       throws Exception {

@@ -47,7 +47,8 @@ class DirectMemoryExhaustionTest {
       long started = System.nanoTime();
       try {
         while (held.size() - clientConnections(gateway) < CLOSED_FOR_WANT_OF_MEMORY) {
-          assertThat(held).as("connections opened before %d were closed", CLOSED_FOR_WANT_OF_MEMORY).hasSizeLessThan(1000);
+          assertThat(held).as("connections opened before %d were closed", CLOSED_FOR_WANT_OF_MEMORY)
+              .hasSizeLessThan(1000);
           Socket socket = new Socket();
           held.add(socket);
           socket.connect(gateway.address(), 5_000);
