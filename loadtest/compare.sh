@@ -27,7 +27,8 @@
 #    path the first few times it meets a path it had not seen (connections closing, new ones accepted). Measured:
 #    after one long warm-up run the C2 compiler still took 6.9 us of CPU per request in the next 10 s; after five
 #    shorter ones, 0.3 us.
-# 3. ROUNDS interleaved rounds (A B C … A B C …, the order rotating each round) of wrk runs of WRK_DURATION, in two
+# 3. One interleaved round of every target, not recorded (round 0: see there), then
+#    ROUNDS interleaved rounds (A B C … A B C …, the order rotating each round) of wrk runs of WRK_DURATION, in two
 #    token mixes: `single` (one token reused on every request) and `pool` (each request the next of the 1,000
 #    tokens; nginx-direct is left out). Median of the rounds; ratios are taken within a round, then the median.
 # 4. Open model: OPEN_ROUNDS interleaved rounds of OPEN_DURATION (after OPEN_WARMUP) at a fixed OPEN_RATE per target
@@ -480,6 +481,16 @@ for target in $TARGETS; do
   done
 done
 read -r -a TARGET_LIST <<<"$TARGETS"
+# Round 0, not recorded: every target once per mix, so that each comes to round 1 after the other targets' runs, as it
+# comes to every later round, and not after the other JVMs' warm-ups (over a minute, long enough for the gateway's
+# pool to close its idle upstream connections and for the JIT to recompile its event loop when traffic returns).
+echo "round 0 (not recorded): every target once per mix"
+for mix in single pool; do
+  for target in "${TARGET_LIST[@]}"; do
+    [ "$mix" = single ] || [ "$target" != nginx-direct ] || continue
+    run_wrk warmup "$mix" "$target" "$WRK_DURATION"
+  done
+done
 for round in $(seq "$ROUNDS"); do
   for mix in single pool; do
     for target in $(rotated "$((round - 1))" "${TARGET_LIST[@]}"); do
@@ -638,7 +649,7 @@ SUMMARY=$WORK/summary.txt
   echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
   echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), load average before $LOAD_BEFORE, after $LOAD_AFTER; measuring took ${ELAPSED}s${NOTE:+; $NOTE}"
   echo "pinning: proxies on CPU ${PROXY_CPUS:-(not pinned)}; wrk, nginx, the issuer and the open-model injector on CPU ${LOAD_CPUS:-(not pinned)}"
-  echo "load: wrk $({ wrk -v 2>&1 || true; } | awk 'NR == 1 { print $2 }') -t$WRK_THREADS -c$WRK_CONNECTIONS, GET $REQUEST_PATH; warm-up $WARMUP_DURATION per JVM target in $WARMUP_RUNS runs (not counted), then $ROUNDS interleaved rounds of $WRK_DURATION per target and mix, the order rotating each round"
+  echo "load: wrk $({ wrk -v 2>&1 || true; } | awk 'NR == 1 { print $2 }') -t$WRK_THREADS -c$WRK_CONNECTIONS, GET $REQUEST_PATH; warm-up $WARMUP_DURATION per JVM target in $WARMUP_RUNS runs (not counted), one interleaved round of every target (round 0, not counted), then $ROUNDS interleaved rounds of $WRK_DURATION per target and mix, the order rotating each round"
   echo "mixes: single = one valid MFA token on every request; pool = each request the next of 1,000 valid tokens (wrk Lua; no keep-alive connection repeats a token back to back)"
   echo "open model: loadtest/OpenModelLoad.java (Netty, $OPEN_CONNECTIONS keep-alive connections; Debian has no wrk2), $OPEN_RATE requests/s ($OPEN_RATE_NOTE), $OPEN_JVM_WARMUP of it first for each JVM target, then $OPEN_ROUNDS interleaved rounds of $OPEN_WARMUP warm-up and $OPEN_DURATION recorded per target, latency from when each request was due${OPEN_LEFT_OUT:+; left out, below 1.1x the rate:$OPEN_LEFT_OUT}"
   echo "upstream: $(nginx -v 2>&1 | sed 's/.*: //'), 1 worker, keep-alive, ${#BODY}-byte JSON body"
