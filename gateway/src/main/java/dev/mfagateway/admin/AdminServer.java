@@ -33,12 +33,15 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The admin listener (`gateway.admin`): `/healthz` (200 while the process serves), `/readyz` (200 only while
@@ -50,6 +53,7 @@ import java.util.function.BooleanSupplier;
  * `/compliance*` and whatever is added later) answers 401 unless the request carries `Authorization: Bearer <token>`.
  */
 public final class AdminServer implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(AdminServer.class);
   private static final int MAX_REQUEST = 16 * 1024;
 
   private final Endpoint endpoint;
@@ -114,10 +118,17 @@ public final class AdminServer implements AutoCloseable {
   }
 
   private final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
-    /** A failed read or answer (out of memory, a reset) closes the connection: the scraper is not left waiting. */
+    /**
+     * A failed read or answer closes the connection, so the scraper is not left waiting. A reset is routine; anything
+     * but that and running out of memory is a fault of this server, and is logged as one.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      MemoryExhaustionLog.closedForWantOfMemory("admin", cause);
+      if (cause instanceof IOException) {
+        LOG.debug("admin connection failed: {}", cause.toString());
+      } else if (!MemoryExhaustionLog.closedForWantOfMemory("admin", cause)) {
+        LOG.warn("admin request failed", cause);
+      }
       ctx.close();
     }
 
@@ -128,7 +139,15 @@ public final class AdminServer implements AutoCloseable {
         return;
       }
       QueryStringDecoder target = new QueryStringDecoder(request.uri());
-      String path = target.path();
+      String path;
+      try {
+        path = target.path();
+        target.parameters();
+      } catch (IllegalArgumentException badEscape) {
+        respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "text/plain", "bad percent-encoding in the target\n",
+            false);
+        return;
+      }
       if (!isProbe(path) && !authorized(request)) {
         unauthorized(ctx, request);
         return;

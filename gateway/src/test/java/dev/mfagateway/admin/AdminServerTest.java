@@ -7,10 +7,14 @@ import dev.mfagateway.config.Endpoint;
 import dev.mfagateway.telemetry.GatewayMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -73,6 +77,23 @@ class AdminServerTest {
   void anythingElseIs404() throws Exception {
     assertThat(get("/metrics/x", "*/*").statusCode()).isEqualTo(404);
     assertThat(get("/", "*/*").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aTargetWithABadPercentEscapeIs400() throws Exception {
+    assertThat(statusLineOf("/%zz")).isEqualTo("HTTP/1.1 400 Bad Request");
+    assertThat(statusLineOf("/compliance?window=%zz")).isEqualTo("HTTP/1.1 400 Bad Request");
+    assertThat(get("/healthz", "*/*").statusCode()).isEqualTo(200);
+  }
+
+  /** The status line answering `GET target` sent as is (Java's HTTP client refuses a bad escape itself). */
+  private String statusLineOf(String target) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", admin.address().getPort())) {
+      socket.setSoTimeout(5_000);
+      socket.getOutputStream().write(
+          ("GET " + target + " HTTP/1.1\r\nHost: admin\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+    }
   }
 
   private HttpResponse<String> get(String path, String accept) throws Exception {

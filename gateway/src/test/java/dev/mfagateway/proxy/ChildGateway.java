@@ -132,13 +132,17 @@ public final class ChildGateway implements AutoCloseable {
 
   /** `mfa_gateway_connections{side="client"}` from the admin port's /metrics. */
   long clientConnections() throws IOException {
+    return (long) metric("mfa_gateway_connections{side=\"client\"}");
+  }
+
+  /** The value of the sample {@code series} (its name, and its labels if it has any) on the admin port's /metrics. */
+  public double metric(String series) throws IOException {
     try (RawClient admin = new RawClient(adminAddress())) {
-      String series = "mfa_gateway_connections{side=\"client\"} ";
       return admin.send("GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n").read().bodyText().lines()
-          .filter(line -> line.startsWith(series))
-          .mapToLong(line -> (long) Double.parseDouble(line.substring(series.length()).trim()))
+          .filter(line -> line.startsWith(series + " "))
+          .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))
           .findFirst()
-          .orElseThrow(() -> new IOException("no " + series + "series on /metrics"));
+          .orElseThrow(() -> new IOException("no " + series + " series on /metrics"));
     }
   }
 

@@ -33,6 +33,7 @@ class DirectMemoryExhaustionTest {
   /** Connections the gateway must have closed for want of memory before the gateway is judged. */
   static final int CLOSED_FOR_WANT_OF_MEMORY = 5;
   static final String WARNING = "client connection closed: out of memory (failed to allocate";
+  static final String DIRECT_MEMORY_USED = "mfa_gateway_netty_direct_memory_used_bytes";
 
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -71,7 +72,7 @@ class DirectMemoryExhaustionTest {
       }
 
       Poll.until("the held connections closed and their memory given back", Duration.ofSeconds(30),
-          () -> clientConnections(gateway) == 0 && directMemoryUsed(gateway) < LIMIT / 2);
+          () -> clientConnections(gateway) == 0 && gateway.metric(DIRECT_MEMORY_USED) < LIMIT / 2);
       try (RawClient client = new RawClient(gateway.address())) {
         assertThat(client.send(TestGateway.get("/after")).read().status()).isEqualTo(200);
       }
@@ -100,14 +101,5 @@ class DirectMemoryExhaustionTest {
     } catch (IOException unanswered) {
       return Long.MAX_VALUE;
     }
-  }
-
-  private long directMemoryUsed(ChildGateway gateway) throws IOException, InterruptedException {
-    String series = "mfa_gateway_netty_direct_memory_used_bytes ";
-    URI metrics = URI.create("http://127.0.0.1:" + gateway.adminAddress().getPort() + "/metrics");
-    return http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body().lines()
-        .filter(line -> line.startsWith(series))
-        .mapToLong(line -> (long) Double.parseDouble(line.substring(series.length()).trim()))
-        .findFirst().orElseThrow(() -> new AssertionError("no " + series + "on /metrics"));
   }
 }

@@ -190,7 +190,7 @@ class PrometheusEvaluationTest {
    * gateway's direct memory is above 92 % of its limit (each part is held in a buffer until the head completes): the
    * alert's 90 % with a margin for buffers that were in use only while it was measured.
    */
-  private void fillDirectMemory() throws IOException, InterruptedException {
+  private void fillDirectMemory() throws IOException {
     double share = 0;
     while (share <= 0.92) {
       if (heldConnections.size() == 2_000) {
@@ -200,22 +200,9 @@ class PrometheusEvaluationTest {
       heldConnections.add(socket);
       socket.connect(nearDirectLimit.address(), 5_000);
       socket.getOutputStream().write(PART_OF_A_HEAD.getBytes(StandardCharsets.US_ASCII));
-      share = directMemoryShare(nearDirectLimit.adminAddress());
+      share = nearDirectLimit.metric("mfa_gateway_netty_direct_memory_used_bytes")
+          / nearDirectLimit.metric("mfa_gateway_netty_direct_memory_max_bytes");
     }
-  }
-
-  /** Netty's count of direct memory over its limit, from {@code admin}'s /metrics. */
-  private double directMemoryShare(InetSocketAddress admin) throws IOException, InterruptedException {
-    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + target(admin) + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    return value(metrics, "mfa_gateway_netty_direct_memory_used_bytes")
-        / value(metrics, "mfa_gateway_netty_direct_memory_max_bytes");
-  }
-
-  private static double value(String metrics, String series) {
-    return metrics.lines().filter(line -> line.startsWith(series + " "))
-        .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))
-        .findFirst().orElseThrow(() -> new AssertionError("no " + series + " on /metrics"));
   }
 
   private final AtomicReference<Throwable> trafficFailure = new AtomicReference<>();
