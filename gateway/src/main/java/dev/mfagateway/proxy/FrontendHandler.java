@@ -5,6 +5,7 @@ import dev.mfagateway.auth.Decision;
 import dev.mfagateway.auth.LastVerifiedToken;
 import dev.mfagateway.auth.Reason;
 import dev.mfagateway.telemetry.StatusClass;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -379,6 +380,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
 
   @Override
   public void upstreamRead(HttpObject message) {
+    if (message instanceof CompleteResponse whole) {
+      completeResponse(whole);
+      return;
+    }
     if (message instanceof HttpResponse head) {
       responseHead(head);
     }
@@ -420,6 +425,32 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     ex.responseHeadWritten(head.status().code(), now);
   }
 
+  /** The same steps as {@link #responseHead} and {@link #responsePart} for a response read whole. */
+  private void completeResponse(CompleteResponse whole) {
+    Exchange ex = current;
+    if (ex == null || ex.upstream == null) {
+      whole.release();
+      return;
+    }
+    responseDeadline.stop();
+    long now = clock.nanoTime();
+    ex.upstreamOutcome(StatusClass.of(whole.status()), now);
+    ex.responseStarted = true;
+    ex.keepAlive = ex.keepAlive && !gateway.draining();
+    ex.upstreamReusable = whole.upstreamKeepAlive();
+    ex.responseHeadWritten(whole.status(), now);
+    ex.responseBytes(whole.bodyLength());
+    ByteBuf response;
+    try {
+      response =
+          whole.forClient(
+              ctx.alloc(), ex.requestId, ex.request.protocolVersion().equals(HttpVersion.HTTP_1_0), ex.keepAlive);
+    } finally {
+      whole.release();
+    }
+    lastPart(ex, response);
+  }
+
   private void responsePart(HttpContent part) {
     Exchange ex = current;
     if (ex == null || ex.upstream == null) {
@@ -448,6 +479,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
       }
       return;
     }
+    lastPart(ex, part);
+  }
+
+  /** The response's last part (or all of it) to the client; the upstream connection goes back or is dropped. */
+  private void lastPart(Exchange ex, Object part) {
     if (ex.upstreamReusable && ex.requestDone) {
       Channel reusable = ex.upstream;
       ex.upstream = null;

@@ -102,7 +102,7 @@ final class HeadScan {
   }
 
   /** The index of the first byte from {@code from} that is below 0x20 or DEL, or {@code end} if there is none. */
-  private static int nextControl(ByteBuf buffer, int from, int end) {
+  static int nextControl(ByteBuf buffer, int from, int end) {
     int i = from;
     for (; i + Long.BYTES <= end; i += Long.BYTES) {
       long word = buffer.getLongLE(i);

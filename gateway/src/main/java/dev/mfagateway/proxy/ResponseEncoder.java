@@ -22,6 +22,12 @@ final class ResponseEncoder extends HttpResponseEncoder {
     return (answeringHead && response.status().code() >= 200) || super.isContentAlwaysEmpty(response);
   }
 
+  /** A {@link CompleteResponse} comes already encoded, as a buffer: it goes by untouched. */
+  @Override
+  public boolean acceptOutboundMessage(Object msg) throws Exception {
+    return !(msg instanceof ByteBuf) && super.acceptOutboundMessage(msg);
+  }
+
   @Override
   protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
     HeaderLines.write(headers, buf);

@@ -7,10 +7,12 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.LastHttpContent;
 import java.util.List;
 
 /**
@@ -19,7 +21,8 @@ import java.util.List;
  * connection carries one exchange at a time and never a `CONNECT` (refused by {@link RequestChecks}), so remembering
  * whether the request in flight is a HEAD is enough to know that its final response has no body. The decoder and the
  * encoder go into the pipeline as two handlers, sharing that one flag: Netty's `CombinedChannelDuplexHandler` would
- * put a delegating context in the way of every read, write and flush.
+ * put a delegating context in the way of every read, write and flush. A response that starts a read and is there whole
+ * in its plainest form comes up as one {@link CompleteResponse} instead of Netty's head and body parts.
  */
 final class UpstreamCodec {
   private final ResponseDecoder decoder;
@@ -51,8 +54,31 @@ final class UpstreamCodec {
   }
 
   final class ResponseDecoder extends HttpResponseDecoder {
+    private final int maxHead;
+    /** Nothing of the next response has been read: it may be a {@link CompleteResponse}. */
+    private boolean atResponseStart = true;
+
     ResponseDecoder(HttpDecoderConfig limits) {
       super(limits);
+      maxHead = Math.min(limits.getMaxInitialLineLength(), limits.getMaxHeaderSize());
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+      if (atResponseStart && !headInFlight) {
+        CompleteResponse whole = CompleteResponse.read(buffer, maxHead);
+        if (whole != null) {
+          out.add(whole);
+          return;
+        }
+      }
+      atResponseStart = false; // this response is Netty's decoder's to its end, whatever it has read of it
+      int outBefore = out.size();
+      super.decode(ctx, buffer, out);
+      for (int i = outBefore; i < out.size(); i++) {
+        HttpObject message = (HttpObject) out.get(i);
+        atResponseStart = message instanceof LastHttpContent && message.decoderResult().isSuccess();
+      }
     }
 
     @Override

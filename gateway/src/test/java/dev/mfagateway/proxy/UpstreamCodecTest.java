@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The upstream codec and the client's response encoder write header lines byte for byte as Netty's own encoders do
- * (their long values copied in one go), and the upstream codec frames the response to a HEAD as bodiless.
+ * (their long values copied in one go), and the upstream codec frames the response to a HEAD as bodiless. A response
+ * read whole in its plainest form comes as one {@link CompleteResponse}: see {@link CompleteResponseTest}.
  */
 class UpstreamCodecTest {
   private static final String TOKEN = "Bearer " + "eyJhbGciOiJSUzI1NiJ9.".repeat(110); // about 2.3 KB, as Entra's
@@ -61,6 +62,29 @@ class UpstreamCodecTest {
     upstream.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/g"));
     upstream.writeInbound(ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
     assertThat(inboundTexts(upstream)).containsExactly("200", "ok");
+    upstream.finishAndReleaseAll();
+  }
+
+  @Test
+  void aResponseAfterOneNettyDecodedIsReadWholeAndInStep() {
+    EmbeddedChannel upstream = new EmbeddedChannel(new UpstreamCodec(new HttpDecoderConfig()).handlers());
+    upstream.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/g"));
+    upstream.writeInbound(ascii(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"
+            + "HTTP/1.1 201 Created\r\nContent-Length: 3\r\n\r\nyes"));
+    assertThat(inboundTexts(upstream)).containsExactly("200", "ok", "", "201", "yes");
+    upstream.finishAndReleaseAll();
+  }
+
+  /** Once Netty's decoder has read part of a head, the rest of it is never taken for a response of its own. */
+  @Test
+  void aHeadSplitAcrossReadsStaysWithNettysDecoder() {
+    EmbeddedChannel upstream = new EmbeddedChannel(new UpstreamCodec(new HttpDecoderConfig()).handlers());
+    upstream.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/g"));
+    upstream.writeInbound(ascii("HTTP/1.1 200 OK\r\n"));
+    upstream.writeInbound(ascii("HTTP/1.1 200 Smuggled\r\nContent-Length: 0\r\n\r\n"));
+    HttpResponse head = upstream.readInbound();
+    assertThat(head.decoderResult().isFailure()).isTrue();
     upstream.finishAndReleaseAll();
   }
 
@@ -108,6 +132,15 @@ class UpstreamCodecTest {
   private static List<String> inboundTexts(EmbeddedChannel channel) {
     List<String> texts = new ArrayList<>();
     for (Object in; (in = channel.readInbound()) != null; ) {
+      if (in instanceof CompleteResponse whole) {
+        texts.add(String.valueOf(whole.status()));
+        ByteBuf forClient = whole.forClient(channel.alloc(), "id", false, true);
+        String text = forClient.toString(StandardCharsets.US_ASCII);
+        texts.add(text.substring(text.indexOf("\r\n\r\n") + 4));
+        forClient.release();
+        whole.release();
+        continue;
+      }
       if (in instanceof HttpResponse head) {
         texts.add(String.valueOf(head.status().code()));
       }
