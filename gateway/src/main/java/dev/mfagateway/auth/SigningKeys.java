@@ -194,9 +194,14 @@ public final class SigningKeys implements AutoCloseable {
    */
   public CompletionStage<Lookup> find(String kid) {
     Lookup now = lookUpNow(kid);
-    CompletableFuture<Void> refresh = now.missing() == Reason.UNKNOWN_KEY ? onDemandRefresh() : null;
-    if (refresh == null) {
+    if (now.missing() != Reason.UNKNOWN_KEY) {
       return CompletableFuture.completedFuture(now);
+    }
+    CompletableFuture<Void> refresh = onDemandRefresh();
+    if (refresh == null) {
+      // No fetch in flight now; one may have ended since the first look, and a fetch installs its keys before it
+      // leaves `inFlight`: look again, or a token of the key it just brought would be refused.
+      return CompletableFuture.completedFuture(lookUpNow(kid));
     }
     return refresh
         .copy()
