@@ -14,7 +14,7 @@ import java.util.Arrays;
 
 /**
  * An upstream response that arrived whole in one read and in the plainest form, passed to the client from its own bytes
- * instead of through Netty's decoder and encoder: most responses, and two fifths of the data path's codec work.
+ * instead of through Netty's decoder and encoder: most responses, and about half of the data path's HTTP codec work.
  *
  * <p>The plain form: `HTTP/1.1`, a final status with a body framed by one `Content-Length` (not 1xx, 204 or 304), every
  * header line `name: value` with a token for a name, exactly one space after the colon, a value that neither starts nor

@@ -146,6 +146,9 @@ public final class EmbeddedFrontEnd {
           });
         }
       });
+      // The connection's clock moves only by quietFor: on the wall clock a slow moment between two steps of a test
+      // would let a timer fall due that the test means to be just short of due.
+      client.freezeTime();
       client.closeFuture().addListener(f -> closedAt = ++step);
     }
 
