@@ -2,15 +2,18 @@ package dev.mfagateway.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.DefaultByteBufHolder;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.stream.Stream;
 
 /**
  * An upstream response that arrived whole in one read and in the plainest form, passed to the client from its own bytes
@@ -31,16 +34,14 @@ final class CompleteResponse extends DefaultByteBufHolder implements HttpObject 
   /** Bodies up to this size are copied after the new head; larger ones go out as they are, a second buffer. */
   private static final int COPY_BODY_UP_TO = 4096;
   private static final byte[] CRLF = {'\r', '\n'};
-  private static final byte[] REQUEST_ID_LINE_START = (Refusal.REQUEST_ID + ": ").getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] CONNECTION_CLOSE = line(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-  private static final byte[] CONNECTION_KEEP_ALIVE = line(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+  private static final byte[] REQUEST_ID_LINE_START = lineStart(Refusal.REQUEST_ID);
+  private static final byte[] CONNECTION_LINE_START = lineStart(HttpHeaderNames.CONNECTION);
 
   /** The names of the header lines that are not passed on: the hop-by-hop ones and the request id, lower case. */
-  private static final byte[][] DROPPED = {
-    bytes(HttpHeaderNames.CONNECTION), bytes(HttpHeaderNames.KEEP_ALIVE), bytes(HttpHeaderNames.PROXY_CONNECTION),
-    bytes(HttpHeaderNames.PROXY_AUTHENTICATE), bytes(HttpHeaderNames.PROXY_AUTHORIZATION), bytes(HttpHeaderNames.TE),
-    bytes(HttpHeaderNames.TRAILER), bytes(HttpHeaderNames.UPGRADE), bytes("http2-settings"), bytes(Refusal.REQUEST_ID)
-  };
+  private static final byte[][] DROPPED =
+      Stream.concat(Forwarding.HOP_BY_HOP.stream(), Stream.of(Refusal.REQUEST_ID))
+          .map(CompleteResponse::bytes)
+          .toArray(byte[][]::new);
   private static final byte[] CONTENT_LENGTH = bytes(HttpHeaderNames.CONTENT_LENGTH);
   private static final byte[] TRANSFER_ENCODING = bytes(HttpHeaderNames.TRANSFER_ENCODING);
   private static final byte[] CONNECTION = bytes(HttpHeaderNames.CONNECTION);
@@ -173,10 +174,10 @@ final class CompleteResponse extends DefaultByteBufHolder implements HttpObject 
   }
 
   /**
-   * The response as the client gets it: the request id added and, for a connection that closes after it, `connection:
-   * close` (for an HTTP/1.0 client that keeps it open, `connection: keep-alive`). The holder keeps its own reference.
+   * The response as the client gets it: the request id added, and the `connection` header {@link
+   * Forwarding#clientConnection} calls for. The holder keeps its own reference.
    */
-  ByteBuf forClient(ByteBufAllocator alloc, String requestId, boolean http10Client, boolean keepClientOpen) {
+  ByteBuf forClient(ByteBufAllocator alloc, String requestId, HttpVersion clientVersion, boolean keepClientOpen) {
     ByteBuf raw = content();
     int base = raw.readerIndex();
     int bodyLength = bodyLength();
@@ -191,10 +192,11 @@ final class CompleteResponse extends DefaultByteBufHolder implements HttpObject 
     head.writeBytes(REQUEST_ID_LINE_START);
     head.writeCharSequence(requestId, StandardCharsets.US_ASCII);
     head.writeBytes(CRLF);
-    if (!keepClientOpen) {
-      head.writeBytes(CONNECTION_CLOSE);
-    } else if (http10Client) {
-      head.writeBytes(CONNECTION_KEEP_ALIVE);
+    AsciiString connection = Forwarding.clientConnection(clientVersion, keepClientOpen);
+    if (connection != null) {
+      head.writeBytes(CONNECTION_LINE_START);
+      ByteBufUtil.copy(connection, head);
+      head.writeBytes(CRLF);
     }
     head.writeBytes(CRLF);
     int bodyStart = base + headEnd + CRLF.length;
@@ -270,7 +272,7 @@ final class CompleteResponse extends DefaultByteBufHolder implements HttpObject 
     return lower.toString().getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static byte[] line(AsciiString name, AsciiString value) {
-    return (name + ": " + value + "\r\n").getBytes(StandardCharsets.US_ASCII);
+  private static byte[] lineStart(AsciiString name) {
+    return (name + ": ").getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -38,7 +38,7 @@ final class Forwarding {
   private static final AsciiString HTTPS = AsciiString.cached("https");
 
   /** RFC 9110 §7.6.1 plus the legacy ones; `HTTP2-Settings` only ever travels with `Upgrade` (h2c). */
-  private static final List<AsciiString> HOP_BY_HOP =
+  static final List<AsciiString> HOP_BY_HOP =
       List.of(
           HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION,
           HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
@@ -191,12 +191,22 @@ final class Forwarding {
         open = false;
       }
     }
-    if (!open) {
-      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
-      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    AsciiString connection = clientConnection(clientVersion, open);
+    if (connection != null) {
+      headers.set(HttpHeaderNames.CONNECTION, connection);
     }
     return new ClientResponse(new DefaultHttpResponse(HttpVersion.HTTP_1_1, upstream.status(), headers), open);
+  }
+
+  /**
+   * The client's `Connection` header for a response, or null for none: `close` when the connection ends after it,
+   * `keep-alive` when an HTTP/1.0 client's stays open.
+   */
+  static AsciiString clientConnection(HttpVersion clientVersion, boolean open) {
+    if (!open) {
+      return HttpHeaderValues.CLOSE;
+    }
+    return clientVersion.equals(HttpVersion.HTTP_1_0) ? HttpHeaderValues.KEEP_ALIVE : null;
   }
 
   private static void removeHopByHop(HttpHeaders headers) {

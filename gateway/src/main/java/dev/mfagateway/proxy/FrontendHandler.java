@@ -442,9 +442,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Upst
     ex.responseBytes(whole.bodyLength());
     ByteBuf response;
     try {
-      response =
-          whole.forClient(
-              ctx.alloc(), ex.requestId, ex.request.protocolVersion().equals(HttpVersion.HTTP_1_0), ex.keepAlive);
+      response = whole.forClient(ctx.alloc(), ex.requestId, ex.request.protocolVersion(), ex.keepAlive);
     } finally {
       whole.release();
     }

@@ -155,8 +155,7 @@ class CompleteResponseTest {
         assertThat(whole).as(upstream).isNotNull();
         in.release();
         ByteBuf out =
-            whole.forClient(
-                UnpooledByteBufAllocator.DEFAULT, REQUEST_ID, client == HttpVersion.HTTP_1_0, keepClientOpen);
+            whole.forClient(UnpooledByteBufAllocator.DEFAULT, REQUEST_ID, client, keepClientOpen);
         String ours = out.toString(StandardCharsets.ISO_8859_1);
         out.release();
 

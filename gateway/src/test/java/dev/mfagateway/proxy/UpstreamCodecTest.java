@@ -61,7 +61,7 @@ class UpstreamCodecTest {
 
     upstream.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/g"));
     upstream.writeInbound(ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
-    assertThat(inboundTexts(upstream)).containsExactly("200", "ok");
+    assertThat(inboundTexts(upstream)).containsExactly("200 read whole", "ok");
     upstream.finishAndReleaseAll();
   }
 
@@ -72,7 +72,7 @@ class UpstreamCodecTest {
     upstream.writeInbound(ascii(
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"
             + "HTTP/1.1 201 Created\r\nContent-Length: 3\r\n\r\nyes"));
-    assertThat(inboundTexts(upstream)).containsExactly("200", "ok", "", "201", "yes");
+    assertThat(inboundTexts(upstream)).containsExactly("200", "ok", "", "201 read whole", "yes");
     upstream.finishAndReleaseAll();
   }
 
@@ -128,13 +128,16 @@ class UpstreamCodecTest {
     return Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII);
   }
 
-  /** Each decoded message as its status code (a head) or its content (a body part), in order. */
+  /**
+   * Each decoded message as its status code (a head; "read whole" after it for a {@link CompleteResponse}) or its
+   * content (a body part), in order.
+   */
   private static List<String> inboundTexts(EmbeddedChannel channel) {
     List<String> texts = new ArrayList<>();
     for (Object in; (in = channel.readInbound()) != null; ) {
       if (in instanceof CompleteResponse whole) {
-        texts.add(String.valueOf(whole.status()));
-        ByteBuf forClient = whole.forClient(channel.alloc(), "id", false, true);
+        texts.add(whole.status() + " read whole");
+        ByteBuf forClient = whole.forClient(channel.alloc(), "id", HttpVersion.HTTP_1_1, true);
         String text = forClient.toString(StandardCharsets.US_ASCII);
         texts.add(text.substring(text.indexOf("\r\n\r\n") + 4));
         forClient.release();
